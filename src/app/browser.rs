@@ -1,0 +1,92 @@
+//! Small wrappers around browser APIs, returning plain-words errors.
+
+use js_sys::{Promise, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+#[wasm_bindgen(inline_js = r#"
+export function gunzip_js(bytes) {
+  // The browser's own inflater: native speed, and off the main thread's JS work.
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+  return new Response(stream).arrayBuffer();
+}
+export function yield_js() {
+  // A macrotask without setTimeout's 4 ms clamp: lets input events and rendering run.
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => resolve();
+    channel.port2.postMessage(null);
+  });
+}
+export function has_decompression_stream() {
+  return typeof DecompressionStream === "function";
+}
+"#)]
+extern "C" {
+    fn gunzip_js(bytes: &Uint8Array) -> Promise;
+    fn yield_js() -> Promise;
+    fn has_decompression_stream() -> bool;
+}
+
+/// Text of a JS error value, for messages.
+pub fn js_error_text(value: &JsValue) -> String {
+    if let Some(error) = value.dyn_ref::<js_sys::Error>() {
+        return String::from(error.message());
+    }
+    value.as_string().unwrap_or_else(|| format!("{value:?}"))
+}
+
+/// Milliseconds since navigation started.
+pub fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or(0.0)
+}
+
+/// Let the browser handle input and paint before continuing.
+pub async fn yield_now() {
+    let _ = JsFuture::from(yield_js()).await;
+}
+
+/// Fetch a URL (relative to the page) as bytes.
+pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
+    let window = web_sys::window().ok_or("no browser window")?;
+    let response = JsFuture::from(window.fetch_with_str(url))
+        .await
+        .map_err(|e| format!("could not be downloaded ({})", js_error_text(&e)))?;
+    let response: web_sys::Response = response.dyn_into().map_err(|_| "the download failed".to_string())?;
+    if !response.ok() {
+        return Err(format!("could not be downloaded (the server answered {} {})", response.status(), response.status_text()));
+    }
+    let buffer = response.array_buffer().map_err(|e| js_error_text(&e))?;
+    let buffer = JsFuture::from(buffer)
+        .await
+        .map_err(|e| format!("could not be downloaded ({})", js_error_text(&e)))?;
+    Ok(Uint8Array::new(&buffer).to_vec())
+}
+
+/// Undo gzip with the browser's `DecompressionStream`; bytes that are not gzip
+/// (a server that already inflated them) pass through for the IDX parser to judge.
+pub async fn gunzip(bytes: Vec<u8>) -> Result<Vec<u8>, String> {
+    if !bytes.starts_with(&[0x1f, 0x8b]) {
+        return Ok(bytes);
+    }
+    if !has_decompression_stream() {
+        // Older browsers: the pure-Rust inflater in the core.
+        return crate::core::data::idx::gunzip(&bytes).map_err(|e| e.to_string());
+    }
+    let array = Uint8Array::from(bytes.as_slice());
+    drop(bytes);
+    let inflated = JsFuture::from(gunzip_js(&array))
+        .await
+        .map_err(|e| format!("the gzip stream is damaged ({})", js_error_text(&e)))?;
+    Ok(Uint8Array::new(&inflated).to_vec())
+}
+
+/// Whether the browser exposes WebGPU at all (an adapter may still be refused).
+pub fn has_webgpu_api() -> bool {
+    web_sys::window()
+        .and_then(|w| js_sys::Reflect::get(&w.navigator(), &JsValue::from_str("gpu")).ok())
+        .is_some_and(|gpu| !gpu.is_undefined() && !gpu.is_null())
+}

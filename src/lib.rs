@@ -1,0 +1,13 @@
+//! sigpath: train a small network in the browser, record each image's
+//! activation signature, cluster the signatures layer by layer, and follow a
+//! drawing's path through them.
+//!
+//! `core` and `charts` are plain Rust and run on the host; `app` and `ui` are
+//! the thin web shell and exist only in the wasm build.
+
+pub mod core;
+
+#[cfg(target_arch = "wasm32")]
+pub mod app;
+#[cfg(target_arch = "wasm32")]
+pub mod ui;

@@ -1,0 +1,47 @@
+//! Small pieces shared by the page: error banner, progress bar, backend badge.
+
+use leptos::prelude::*;
+
+use crate::app::state::AppState;
+use crate::core::snapshot::BackendKind;
+
+/// Where user-facing errors appear (`error-message`).
+#[component]
+pub fn ErrorBanner() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    view! {
+        <div class="error" role="alert" data-testid="error-message" hidden=move || state.error.with(Option::is_none)>
+            <span>{move || state.error.get().unwrap_or_default()}</span>
+            <button class="dismiss" aria-label="Dismiss the message" on:click=move |_| state.error.set(None)>"×"</button>
+        </div>
+    }
+}
+
+/// The running work's progress (`progress`).
+#[component]
+pub fn ProgressBar() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    view! {
+        <Show when=move || state.progress.with(Option::is_some)>
+            <div class="progress-row">
+                <label for="work-progress">{move || state.progress.with(|p| p.as_ref().map(|p| p.label.clone()).unwrap_or_default())}</label>
+                <progress id="work-progress" data-testid="progress" max="1"
+                    prop:value=move || state.progress.with(|p| p.as_ref().map_or(0.0, |p| p.fraction))>
+                </progress>
+                <span class="progress-detail">{move || state.progress.with(|p| p.as_ref().map(|p| p.detail.clone()).unwrap_or_default())}</span>
+            </div>
+        </Show>
+    }
+}
+
+/// Which backend trains (`backend-badge`).
+#[component]
+pub fn BackendBadge() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let text = move || match state.backend.get() {
+        Some(BackendKind::Webgpu) => "WebGPU".to_string(),
+        Some(BackendKind::Cpu) => "CPU".to_string(),
+        None => "backend: chosen when you train".to_string(),
+    };
+    view! { <span class="badge" data-testid="backend-badge">{text}</span> }
+}
