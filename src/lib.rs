@@ -5,6 +5,7 @@
 //! `core` and `charts` are plain Rust and run on the host; `app` and `ui` are
 //! the thin web shell and exist only in the wasm build.
 
+pub mod charts;
 pub mod core;
 
 #[cfg(target_arch = "wasm32")]

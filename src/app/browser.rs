@@ -66,14 +66,12 @@ pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
     Ok(Uint8Array::new(&buffer).to_vec())
 }
 
-/// Undo gzip with the browser's `DecompressionStream`; bytes that are not gzip
-/// (a server that already inflated them) pass through for the IDX parser to judge.
+/// Undo gzip with the browser's `DecompressionStream`. Anything else goes to
+/// the core's rules: raw IDX bytes (a server that already inflated them) pass,
+/// the rest is refused as "not gzip".
 pub async fn gunzip(bytes: Vec<u8>) -> Result<Vec<u8>, String> {
-    if !bytes.starts_with(&[0x1f, 0x8b]) {
-        return Ok(bytes);
-    }
-    if !has_decompression_stream() {
-        // Older browsers: the pure-Rust inflater in the core.
+    if !bytes.starts_with(&[0x1f, 0x8b]) || !has_decompression_stream() {
+        // Older browsers inflate with the pure-Rust inflater in the core.
         return crate::core::data::idx::gunzip(&bytes).map_err(|e| e.to_string());
     }
     let array = Uint8Array::from(bytes.as_slice());

@@ -75,6 +75,21 @@ pub enum ConfigField {
     Seed,
 }
 
+impl ConfigField {
+    /// Name used in the page's test ids, as in `state().config`.
+    pub fn id(self) -> &'static str {
+        match self {
+            ConfigField::Classes => "classes",
+            ConfigField::PerClass => "per_class",
+            ConfigField::Hidden => "hidden",
+            ConfigField::Epochs => "epochs",
+            ConfigField::BatchSize => "batch_size",
+            ConfigField::LearningRate => "learning_rate",
+            ConfigField::Seed => "seed",
+        }
+    }
+}
+
 /// Why a configuration cannot be trained.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum ConfigError {

@@ -1,5 +1,11 @@
 //! The compute core: plain Rust, no web types. Runs in the page and in host tests.
 
+pub mod analysis;
 pub mod config;
 pub mod data;
+pub mod model;
+pub mod probe;
+pub mod share;
+pub mod signature;
 pub mod snapshot;
+pub mod train;

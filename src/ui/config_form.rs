@@ -24,9 +24,8 @@ pub fn training_images(state: AppState, config: &ExperimentConfig) -> Option<usi
 #[component]
 fn FieldMessage(errors: Memo<Vec<FieldError>>, field: ConfigField) -> impl IntoView {
     let message = move || errors.with(|e| e.iter().find(|e| e.field == field).map(|e| e.message.clone()));
-    let id = format!("{field:?}").to_lowercase();
     view! {
-        <p class="field-error" role="status" data-testid=format!("field-error-{id}") hidden=move || message().is_none()>
+        <p class="field-error" role="status" data-testid=format!("field-error-{}", field.id()) hidden=move || message().is_none()>
             {move || message().unwrap_or_default()}
         </p>
     }

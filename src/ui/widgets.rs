@@ -10,8 +10,8 @@ use crate::core::snapshot::BackendKind;
 pub fn ErrorBanner() -> impl IntoView {
     let state = expect_context::<AppState>();
     view! {
-        <div class="error" role="alert" data-testid="error-message" hidden=move || state.error.with(Option::is_none)>
-            <span>{move || state.error.get().unwrap_or_default()}</span>
+        <div class="error" role="alert" hidden=move || state.error.with(Option::is_none)>
+            <span data-testid="error-message">{move || state.error.get().unwrap_or_default()}</span>
             <button class="dismiss" aria-label="Dismiss the message" on:click=move |_| state.error.set(None)>"×"</button>
         </div>
     }
