@@ -49,6 +49,30 @@ pub async fn yield_now() {
     let _ = JsFuture::from(yield_js()).await;
 }
 
+/// Yields to the event loop once a time budget is spent, so long loops keep
+/// the page responsive without paying for a yield on every iteration.
+pub struct Pacer {
+    budget_ms: f64,
+    since_ms: f64,
+}
+
+impl Pacer {
+    /// `budget_ms` of work between yields (a frame is ~16 ms).
+    pub fn new(budget_ms: f64) -> Self {
+        Self { budget_ms, since_ms: now_ms() }
+    }
+
+    /// Yield if the budget is spent; returns whether it yielded.
+    pub async fn tick(&mut self) -> bool {
+        if now_ms() - self.since_ms < self.budget_ms {
+            return false;
+        }
+        yield_now().await;
+        self.since_ms = now_ms();
+        true
+    }
+}
+
 /// Fetch a URL (relative to the page) as bytes.
 pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
     let window = web_sys::window().ok_or("no browser window")?;

@@ -2,6 +2,7 @@
 //! Everything here is thin; the work is done by `crate::core`.
 
 pub mod automation;
+pub mod backend;
 pub mod browser;
 pub mod loader;
 pub mod state;

@@ -1,1 +1,162 @@
-//! (being written)
+//! Activation signatures: for every image, the output of every hidden layer
+//! (S = (H1, H2) for the default dense net), plus the softmax probabilities,
+//! read back asynchronously in one transaction.
+
+use burn::prelude::*;
+use burn::tensor::Transaction;
+use burn::tensor::activation::softmax;
+use ndarray::Array2;
+use thiserror::Error;
+
+use super::data::{IMAGE_PIXELS, Subset};
+use super::model::{ModelError, Network};
+use super::train::batcher;
+use super::train::{EVAL_CHUNK_ROWS, TrainError};
+
+/// Rows per forward pass; the whole 10,000-image test set takes four.
+pub const SIGNATURE_CHUNK_ROWS: usize = EVAL_CHUNK_ROWS;
+
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum SignatureError {
+    #[error("a drawing has {expected} pixels; got {found} values")]
+    InputSize { expected: usize, found: usize },
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    #[error(transparent)]
+    Data(#[from] TrainError),
+    #[error("reading activations back from the device failed: {0}")]
+    Readback(String),
+}
+
+/// One hidden layer's signatures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerSignatures {
+    /// "h1", "conv1", ... (see `model::LayerInfo`).
+    pub name: String,
+    /// `[images, width]`, post-ReLU.
+    pub values: Array2<f32>,
+}
+
+/// Signatures of a whole subset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Signatures {
+    pub layers: Vec<LayerSignatures>,
+    /// `[images, classes]`, softmax of the logits.
+    pub probabilities: Array2<f32>,
+    /// Class index with the largest probability, per image.
+    pub predictions: Vec<usize>,
+    /// True class index, per image.
+    pub targets: Vec<usize>,
+}
+
+impl Signatures {
+    pub fn len(&self) -> usize {
+        self.targets.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.targets.is_empty()
+    }
+}
+
+/// One image's path through the network.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SingleSignature {
+    /// Per hidden layer: (name, activations of width `width_l`).
+    pub layers: Vec<(String, Vec<f32>)>,
+    /// `[classes]`, softmax of the logits.
+    pub probabilities: Vec<f32>,
+    pub prediction: usize,
+}
+
+/// Signatures of every image of `subset`, computed on `device` (the model is
+/// copied there first if its weights live elsewhere).
+pub async fn extract(model: &Network, subset: &Subset, device: &Device) -> Result<Signatures, SignatureError> {
+    if model.classes() != subset.classes.len() {
+        return Err(TrainError::ClassMismatch { network: model.classes(), data: subset.classes.len() }.into());
+    }
+    let model = crate::core::train::evaluate_on_device(model, device).await?;
+    let layers = model.layers();
+    let classes = model.classes();
+    let count = subset.len();
+
+    let mut transaction = Transaction::default();
+    for rows in batcher::chunks(count, SIGNATURE_CHUNK_ROWS) {
+        let images = batcher::images(subset, &rows, device)?; // [chunk, 784]
+        let output = model.forward(images);
+        for hidden in output.hidden {
+            transaction = transaction.register(hidden); // [chunk, width_l]
+        }
+        transaction = transaction.register(softmax(output.logits, 1)); // [chunk, classes]
+    }
+    let data = if count == 0 {
+        Vec::new()
+    } else {
+        transaction.execute_async().await.map_err(|e| SignatureError::Readback(format!("{e:?}")))?
+    };
+
+    // The transaction returns, chunk after chunk, every layer then the probabilities.
+    let per_chunk = layers.len() + 1;
+    let mut columns: Vec<Vec<f32>> = layers
+        .iter()
+        .map(|l| Vec::with_capacity(count * l.width))
+        .chain(std::iter::once(Vec::with_capacity(count * classes)))
+        .collect();
+    for (i, chunk) in data.into_iter().enumerate() {
+        let values = chunk.try_into_vec_as::<f32>().map_err(|e| SignatureError::Readback(format!("{e:?}")))?;
+        if let Some(column) = columns.get_mut(i % per_chunk) {
+            column.extend_from_slice(&values);
+        }
+    }
+    let probabilities_flat = columns.pop().unwrap_or_default();
+    let array = |width: usize, values: Vec<f32>| {
+        Array2::from_shape_vec((count, width), values).map_err(|e| SignatureError::Readback(e.to_string()))
+    };
+    let layers = layers
+        .into_iter()
+        .zip(columns)
+        .map(|(info, values)| Ok(LayerSignatures { values: array(info.width, values)?, name: info.name }))
+        .collect::<Result<Vec<_>, SignatureError>>()?;
+    let probabilities = array(classes, probabilities_flat)?;
+    let predictions = probabilities.rows().into_iter().map(|row| argmax(row.iter().copied())).collect();
+    Ok(Signatures { layers, probabilities, predictions, targets: subset.targets.clone() })
+}
+
+/// The path of one drawing: `pixels` are 784 values in [0, 1], row-major 28x28.
+pub async fn extract_one(model: &Network, pixels: &[f32], device: &Device) -> Result<SingleSignature, SignatureError> {
+    if pixels.len() != IMAGE_PIXELS {
+        return Err(SignatureError::InputSize { expected: IMAGE_PIXELS, found: pixels.len() });
+    }
+    // Clamped so a stray value cannot push activations outside what training saw.
+    let pixels: Vec<f32> = pixels.iter().map(|p| if p.is_finite() { p.clamp(0.0, 1.0) } else { 0.0 }).collect();
+    let model = crate::core::train::evaluate_on_device(model, device).await?;
+    let images = Tensor::<2>::from_data(TensorData::new(pixels, [1, IMAGE_PIXELS]), device); // [1, 784]
+    let output = model.forward(images);
+    let mut transaction = Transaction::default();
+    for hidden in output.hidden {
+        transaction = transaction.register(hidden); // [1, width_l]
+    }
+    transaction = transaction.register(softmax(output.logits, 1)); // [1, classes]
+    let mut data = transaction
+        .execute_async()
+        .await
+        .map_err(|e| SignatureError::Readback(format!("{e:?}")))?
+        .into_iter()
+        .map(|d| d.try_into_vec_as::<f32>().map_err(|e| SignatureError::Readback(format!("{e:?}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    let probabilities = data.pop().unwrap_or_default();
+    let layers = model.layers().into_iter().map(|l| l.name).zip(data).collect();
+    let prediction = argmax(probabilities.iter().copied());
+    Ok(SingleSignature { layers, probabilities, prediction })
+}
+
+/// Index of the largest value (the first on ties; NaN never wins).
+fn argmax(values: impl Iterator<Item = f32>) -> usize {
+    let mut best = (0, f32::NEG_INFINITY);
+    for (i, v) in values.enumerate() {
+        if v > best.1 {
+            best = (i, v);
+        }
+    }
+    best.0
+}

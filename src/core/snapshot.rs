@@ -2,6 +2,8 @@
 //! what the page shows (see README, "Automation surface"). Fields that do not
 //! apply yet are `None` and serialise as `null`, never made up.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::config::ExperimentConfig;
@@ -40,6 +42,76 @@ pub enum BackendKind {
     Cpu,
 }
 
+/// Training progress and results (`state().training`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct TrainingSnapshot {
+    /// Current epoch, 1-based (the last one once finished).
+    pub epoch: usize,
+    pub epochs: usize,
+    /// Steps done in the current epoch.
+    pub step: usize,
+    /// Steps per epoch.
+    pub steps: usize,
+    /// Mean training loss of each finished epoch.
+    pub loss_per_epoch: Vec<f64>,
+    /// Training accuracy of the last finished epoch (or of the steps so far).
+    pub train_accuracy: Option<f64>,
+    /// Accuracy on the evaluation set once training is done.
+    pub test_accuracy: Option<f64>,
+    pub epoch_secs: Vec<f64>,
+    /// Training throughput over the finished epochs.
+    pub samples_per_sec: Option<f64>,
+}
+
+/// One hidden layer's clustering (`state().layers[i]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LayerSnapshot {
+    pub name: String,
+    pub width: usize,
+    /// K in use (the visitor's choice or the automatic one).
+    pub k: usize,
+    /// K with the best mean silhouette; `None` if every silhouette is undefined.
+    pub k_auto: Option<usize>,
+    /// Mean silhouette for each K ("2" .. "10"); `null` where undefined.
+    pub silhouette_by_k: BTreeMap<String, Option<f64>>,
+    pub purity: f64,
+    pub nmi: f64,
+    pub ari: f64,
+    pub cluster_sizes: Vec<usize>,
+}
+
+/// Where an input to probe comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProbeSource {
+    Drawing,
+    Dataset,
+}
+
+/// The probe's path through the network (`state().probe`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProbeSnapshot {
+    pub source: ProbeSource,
+    /// Predicted class value (e.g. the digit).
+    pub prediction: u8,
+    /// Probability of each kept class, in class order.
+    pub probabilities: Vec<f64>,
+    /// Nearest cluster at each hidden layer.
+    pub path: Vec<usize>,
+    pub ood_score: f64,
+    /// "in-distribution" or "unfamiliar".
+    pub ood_verdict: String,
+}
+
+/// Foreign-input detectors (`state().ood`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OodSnapshot {
+    /// The foreign set scored against the evaluation set ("animals").
+    pub probe_set: String,
+    pub auroc_by_layer: BTreeMap<String, f64>,
+    pub auroc_max_softmax: f64,
+}
+
 /// The page's state as the automation surface reports it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
@@ -47,4 +119,9 @@ pub struct Snapshot {
     pub phase: Phase,
     pub error: Option<String>,
     pub config: ExperimentConfig,
+    pub training: Option<TrainingSnapshot>,
+    pub layers: Option<Vec<LayerSnapshot>>,
+    pub probe: Option<ProbeSnapshot>,
+    pub ood: Option<OodSnapshot>,
+    pub share_url: Option<String>,
 }

@@ -1,0 +1,84 @@
+//! Class-conditional Mahalanobis distance with one shared covariance (the
+//! feature-space OOD detector of Lee et al., 2018), regularised so dead or
+//! perfectly correlated neurons do not make the covariance singular.
+
+use std::collections::BTreeMap;
+
+use linfa_linalg::cholesky::InverseC;
+use ndarray::{Array1, Array2, ArrayView2, Axis};
+
+use super::errors::AnalysisError;
+use super::kernels::checked_standard;
+
+/// Ridge added to the shared covariance: this fraction of its mean diagonal
+/// (plus a tiny absolute floor for all-zero layers).
+pub const MAHALANOBIS_RIDGE: f64 = 1e-3;
+
+/// Fitted class means and the inverse of the regularised shared covariance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mahalanobis {
+    classes: Vec<usize>,
+    /// `[classes, width]`.
+    means: Array2<f64>,
+    /// `[width, width]`.
+    precision: Array2<f64>,
+}
+
+impl Mahalanobis {
+    /// Fit on `[n, width]` signatures and their class labels.
+    pub fn fit(data: ArrayView2<f32>, labels: &[usize]) -> Result<Self, AnalysisError> {
+        let data = checked_standard(data)?;
+        let (n, width) = data.dim();
+        if labels.len() != n {
+            return Err(AnalysisError::LengthMismatch { what: "labels", expected: n, found: labels.len() });
+        }
+        let mut members: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for (i, &l) in labels.iter().enumerate() {
+            members.entry(l).or_default().push(i);
+        }
+        let x = data.mapv(f64::from);
+        let mut means = Array2::zeros((members.len(), width));
+        let mut centred = x.clone();
+        for (mut mean, rows) in means.rows_mut().into_iter().zip(members.values()) {
+            let class_rows = x.select(Axis(0), rows);
+            let m = class_rows.mean_axis(Axis(0)).unwrap_or_else(|| Array1::zeros(width));
+            for &i in rows {
+                let mut row = centred.row_mut(i);
+                row -= &m;
+            }
+            mean.assign(&m);
+        }
+        let mut covariance = centred.t().dot(&centred) / n as f64;
+        let mean_diag = covariance.diag().sum() / width as f64;
+        let ridge = MAHALANOBIS_RIDGE * mean_diag + 1e-9;
+        covariance.diag_mut().mapv_inplace(|v| v + ridge);
+        let precision = covariance.invc().map_err(|e| AnalysisError::Linalg(e.to_string()))?;
+        Ok(Self { classes: members.into_keys().collect(), means, precision })
+    }
+
+    /// Class labels in the order of the fitted means.
+    pub fn classes(&self) -> &[usize] {
+        &self.classes
+    }
+
+    /// The nearest class mean in Mahalanobis distance: (class, distance).
+    pub fn distance(&self, point: &[f32]) -> Result<(usize, f64), AnalysisError> {
+        let width = self.means.ncols();
+        if point.len() != width {
+            return Err(AnalysisError::LengthMismatch { what: "signature width", expected: width, found: point.len() });
+        }
+        if let Some(col) = point.iter().position(|v| !v.is_finite()) {
+            return Err(AnalysisError::NonFinite { row: 0, col });
+        }
+        let x: Array1<f64> = point.iter().map(|&v| f64::from(v)).collect();
+        let mut best: Option<(usize, f64)> = None;
+        for (&class, mean) in self.classes.iter().zip(self.means.rows()) {
+            let diff = &x - &mean;
+            let sq = diff.dot(&self.precision.dot(&diff)).max(0.0);
+            if best.is_none_or(|(_, b)| sq < b) {
+                best = Some((class, sq));
+            }
+        }
+        best.map(|(c, sq)| (c, sq.sqrt())).ok_or(AnalysisError::EmptyData)
+    }
+}

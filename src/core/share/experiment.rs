@@ -1,0 +1,429 @@
+//! Experiment files: everything a finished run shows, in one versioned file,
+//! so an import restores every view without training again.
+//!
+//! Layout (all the file's bytes):
+//!
+//! | offset | bytes | content                                                       |
+//! |--------|-------|---------------------------------------------------------------|
+//! | 0      | 8     | magic `SIGPATH\0`                                             |
+//! | 8      | 4     | format version, u32 little-endian ([`FORMAT_VERSION`])         |
+//! | 12     | rest  | one gzip member (RFC 1952, CRC-checked) of the postcard bytes of an [`ExperimentFile`] |
+//!
+//! postcard is not self-describing: any change to these types needs a new
+//! [`FORMAT_VERSION`]. The payload holds plain types only (no model or
+//! analysis types), with explicit shapes that [`ExperimentFile::validate`]
+//! checks on both [`write`] and [`read`], so a file written is always readable.
+
+use std::io::{Read, Write};
+
+use serde::{Deserialize, Serialize};
+
+use crate::core::config::{Arch, ExperimentConfig};
+use crate::core::data::DatasetKind;
+
+use super::errors::ShareError;
+use super::link::{K_MAX, K_MIN, ViewOptions};
+
+/// First bytes of every experiment file.
+pub const MAGIC: [u8; 8] = *b"SIGPATH\0";
+/// The format [`write`] produces and [`read`] accepts.
+pub const FORMAT_VERSION: u32 = 1;
+/// Magic plus version.
+pub const HEADER_BYTES: usize = 12;
+/// Largest file accepted.
+pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
+/// Largest unpacked payload accepted: stops a small file from inflating to gigabytes.
+pub const MAX_PAYLOAD_BYTES: usize = 64 * 1024 * 1024;
+/// Most recorded layers.
+pub const MAX_LAYERS: usize = 8;
+/// Widest recorded layer (a CNN's flattened conv block can be wider than a dense layer).
+pub const MAX_LAYER_WIDTH: usize = 65_536;
+/// Most PCA components kept per layer.
+pub const MAX_PCA_COMPONENTS: usize = 3;
+/// Longest layer or backend name.
+pub const MAX_NAME_CHARS: usize = 64;
+
+/// Everything a finished run shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExperimentFile {
+    pub config: ExperimentConfig,
+    /// Kept class values, ascending (the config's sorted classes). Column `j` of
+    /// the probabilities and output `j` of the network are `classes[j]`.
+    pub classes: Vec<u8>,
+    /// The trained model, opaque: burn record bytes from the model module.
+    pub weights: Vec<u8>,
+    pub training: TrainingSummary,
+    pub evaluation: EvaluationSet,
+    /// One per recorded (hidden) layer, input side first.
+    pub layers: Vec<LayerRecord>,
+    pub view: ViewOptions,
+}
+
+/// How training went.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingSummary {
+    /// Mean training loss of each finished epoch (at most `config.epochs`).
+    pub loss_per_epoch: Vec<f64>,
+    /// Wall time of each finished epoch, same length as `loss_per_epoch`.
+    pub epoch_secs: Vec<f64>,
+    /// Accuracies in [0, 1].
+    pub train_accuracy: f64,
+    pub test_accuracy: f64,
+    pub samples_per_sec: f64,
+    /// "webgpu", "cpu", ...
+    pub backend: String,
+}
+
+/// The test images whose signatures were recorded, and what the network said.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvaluationSet {
+    /// Positions in the data set's test split, no repeats; `n = indices.len()`.
+    pub indices: Vec<u32>,
+    /// True class value of each image (a member of `classes`), `n`.
+    pub labels: Vec<u8>,
+    /// Predicted class value of each image (a member of `classes`), `n`.
+    pub predictions: Vec<u8>,
+    /// Softmax outputs, row-major `[n × classes.len()]`, each in [0, 1].
+    pub probabilities: Vec<f32>,
+}
+
+impl EvaluationSet {
+    pub fn len(&self) -> usize {
+        self.indices.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.indices.is_empty()
+    }
+}
+
+/// One hidden layer: its signatures and how they cluster.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LayerRecord {
+    pub name: String,
+    pub width: u32,
+    /// Activations of the evaluation images, row-major `[n × width]`, finite.
+    pub signatures: Vec<f32>,
+    /// One K-means result per K, K ascending within 2..=10 (normally all of them).
+    pub clusterings: Vec<Clustering>,
+    /// The K the silhouette chose; one of the `clusterings`.
+    pub chosen_k: u8,
+    /// The K the visitor picked instead, if any; one of the `clusterings`.
+    pub k_override: Option<u8>,
+    pub pca: PcaBasis,
+}
+
+impl LayerRecord {
+    /// The clustering for `k`, if recorded.
+    pub fn clustering(&self, k: u8) -> Option<&Clustering> {
+        self.clusterings.iter().find(|c| c.k == k)
+    }
+}
+
+/// K-means with one K on one layer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Clustering {
+    pub k: u8,
+    /// Cluster of each evaluation image, `n`, each `< k`.
+    pub labels: Vec<u8>,
+    /// Cluster centres, row-major `[k × width]`, finite.
+    pub centres: Vec<f32>,
+    /// Mean silhouette in [-1, 1]; `None` when it could not be computed.
+    pub silhouette: Option<f64>,
+    /// Agreement of these clusters with the true labels.
+    pub scores: ClusterScores,
+}
+
+/// Agreement between clusters and true classes.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ClusterScores {
+    /// In [0, 1].
+    pub purity: f64,
+    /// Normalised mutual information, in [0, 1].
+    pub nmi: f64,
+    /// Adjusted Rand index, in [-1, 1].
+    pub ari: f64,
+}
+
+/// A layer's 2-D (or 3-D) PCA projection: `(signature - mean) · componentᵀ`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PcaBasis {
+    /// `width` values.
+    pub mean: Vec<f32>,
+    /// Row-major `[c × width]`, `c = explained_variance_ratio.len()`.
+    pub components: Vec<f32>,
+    /// Share of the variance along each component, in [0, 1], summing to at most 1.
+    pub explained_variance_ratio: Vec<f64>,
+}
+
+/// The file's bytes for an experiment (checked first, so they always read back).
+pub fn write(file: &ExperimentFile) -> Result<Vec<u8>, ShareError> {
+    file.validate()?;
+    let payload = postcard::to_allocvec(file).map_err(|e| ShareError::Encode(e.to_string()))?;
+    if payload.len() > MAX_PAYLOAD_BYTES {
+        return Err(ShareError::PayloadTooLarge { limit_bytes: MAX_PAYLOAD_BYTES });
+    }
+    let mut header = Vec::with_capacity(HEADER_BYTES + payload.len() / 2);
+    header.extend_from_slice(&MAGIC);
+    header.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    // Level 1: on a full run's mostly-float payload it is ~25x faster than the
+    // default level for a file only ~7% larger (2.67 vs 2.49 MiB).
+    let mut encoder = flate2::write::GzEncoder::new(header, flate2::Compression::fast());
+    encoder.write_all(&payload).map_err(|e| ShareError::Encode(e.to_string()))?;
+    let bytes = encoder.finish().map_err(|e| ShareError::Encode(e.to_string()))?;
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(ShareError::FileTooLarge { limit_bytes: MAX_FILE_BYTES });
+    }
+    Ok(bytes)
+}
+
+/// Read and check an experiment file.
+pub fn read(bytes: &[u8]) -> Result<ExperimentFile, ShareError> {
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(ShareError::FileTooLarge { limit_bytes: MAX_FILE_BYTES });
+    }
+    let magic_part = bytes.get(..MAGIC.len()).unwrap_or(bytes);
+    if bytes.is_empty() || !MAGIC.starts_with(magic_part) {
+        return Err(ShareError::NotExperimentFile);
+    }
+    let version = match bytes.get(MAGIC.len()..HEADER_BYTES) {
+        Some(&[a, b, c, d]) => u32::from_le_bytes([a, b, c, d]),
+        _ => return Err(ShareError::Truncated),
+    };
+    if version != FORMAT_VERSION {
+        return Err(ShareError::UnsupportedVersion { found: version, supported: FORMAT_VERSION });
+    }
+    let payload = inflate(bytes.get(HEADER_BYTES..).unwrap_or_default())?;
+    decode_payload(&payload)
+}
+
+/// The payload step of [`read`] alone: postcard bytes (already unpacked) to a checked file.
+pub fn decode_payload(payload: &[u8]) -> Result<ExperimentFile, ShareError> {
+    if payload.len() > MAX_PAYLOAD_BYTES {
+        return Err(ShareError::PayloadTooLarge { limit_bytes: MAX_PAYLOAD_BYTES });
+    }
+    // serde caps what it preallocates for a claimed length, and postcard fails
+    // at the end of the bytes, so a lying length cannot allocate much.
+    let (file, rest) =
+        postcard::take_from_bytes::<ExperimentFile>(payload).map_err(|e| ShareError::CorruptPayload(e.to_string()))?;
+    if !rest.is_empty() {
+        return Err(ShareError::TrailingBytes);
+    }
+    file.validate()?;
+    Ok(file)
+}
+
+fn inflate(compressed: &[u8]) -> Result<Vec<u8>, ShareError> {
+    if compressed.is_empty() {
+        return Err(ShareError::Truncated);
+    }
+    // `bufread` so the slice is not over-read: what is left after the member is really left.
+    let mut decoder = flate2::bufread::GzDecoder::new(compressed);
+    let mut payload = Vec::new();
+    (&mut decoder).take(MAX_PAYLOAD_BYTES as u64 + 1).read_to_end(&mut payload).map_err(|e| match e.kind() {
+        std::io::ErrorKind::UnexpectedEof => ShareError::Truncated,
+        _ => ShareError::CorruptCompression(e.to_string()),
+    })?;
+    if payload.len() > MAX_PAYLOAD_BYTES {
+        return Err(ShareError::PayloadTooLarge { limit_bytes: MAX_PAYLOAD_BYTES });
+    }
+    if !decoder.into_inner().is_empty() {
+        return Err(ShareError::TrailingBytes);
+    }
+    Ok(payload)
+}
+
+/// Size of a data set's test split (the evaluation indices point into it).
+fn test_split_len(kind: DatasetKind) -> usize {
+    match kind {
+        DatasetKind::Mnist => 10_000,
+        // 200 of each of the 10 classes (see `Dataset::split_animals`).
+        DatasetKind::Animals => 2_000,
+    }
+}
+
+fn inconsistent(message: String) -> ShareError {
+    ShareError::Inconsistent(message)
+}
+
+fn finite(values: &[f32]) -> bool {
+    values.iter().all(|v| v.is_finite())
+}
+
+fn in_unit(value: f64) -> bool {
+    value.is_finite() && (0.0..=1.0).contains(&value)
+}
+
+fn check_name(name: &str, what: &str) -> Result<(), ShareError> {
+    if name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
+        return Err(inconsistent(format!(
+            "the {what} name is longer than {MAX_NAME_CHARS} characters or holds control characters"
+        )));
+    }
+    Ok(())
+}
+
+/// `rows × cols`, or an error naming what overflowed.
+fn shape(rows: usize, cols: usize, what: &str) -> Result<usize, ShareError> {
+    rows.checked_mul(cols).ok_or_else(|| inconsistent(format!("the {what} are too large")))
+}
+
+impl ExperimentFile {
+    /// Every length against its shape, every value against its range.
+    pub fn validate(&self) -> Result<(), ShareError> {
+        if let Some(error) = self.config.validate(None).into_iter().next() {
+            return Err(inconsistent(format!("its configuration is invalid ({error})")));
+        }
+        if self.classes != self.config.sorted_classes() {
+            return Err(inconsistent("the kept classes differ from the configuration's".into()));
+        }
+        self.check_training()?;
+        let n = self.check_evaluation()?;
+        if let Some((a, b)) = self.view.pair
+            && (a == b || !self.classes.contains(&a) || !self.classes.contains(&b))
+        {
+            return Err(inconsistent("the compared pair is not two different kept classes".into()));
+        }
+        if self.layers.is_empty() || self.layers.len() > MAX_LAYERS {
+            return Err(inconsistent(format!("it has {} layers; expected 1 to {MAX_LAYERS}", self.layers.len())));
+        }
+        if self.config.arch == Arch::Mlp {
+            let widths: Vec<usize> = self.layers.iter().map(|l| l.width as usize).collect();
+            if widths != self.config.hidden {
+                return Err(inconsistent("the layer widths differ from the configuration's hidden sizes".into()));
+            }
+        }
+        for (index, layer) in self.layers.iter().enumerate() {
+            check_layer(layer, n).map_err(|e| match e {
+                ShareError::Inconsistent(message) => inconsistent(format!("layer {}: {message}", index + 1)),
+                other => other,
+            })?;
+        }
+        Ok(())
+    }
+
+    fn check_training(&self) -> Result<(), ShareError> {
+        let t = &self.training;
+        if t.loss_per_epoch.len() > self.config.epochs || t.epoch_secs.len() != t.loss_per_epoch.len() {
+            return Err(inconsistent("the training history does not match the number of epochs".into()));
+        }
+        let non_negative = |v: &f64| v.is_finite() && *v >= 0.0;
+        if !t.loss_per_epoch.iter().all(non_negative)
+            || !t.epoch_secs.iter().all(non_negative)
+            || !non_negative(&t.samples_per_sec)
+        {
+            return Err(inconsistent("the training history holds negative or non-numeric values".into()));
+        }
+        if !in_unit(t.train_accuracy) || !in_unit(t.test_accuracy) {
+            return Err(inconsistent("an accuracy is outside 0 to 1".into()));
+        }
+        check_name(&t.backend, "backend")
+    }
+
+    /// Checks the evaluation set and returns its size `n`.
+    fn check_evaluation(&self) -> Result<usize, ShareError> {
+        let e = &self.evaluation;
+        let n = e.indices.len();
+        if e.labels.len() != n
+            || e.predictions.len() != n
+            || e.probabilities.len() != shape(n, self.classes.len(), "probabilities")?
+        {
+            return Err(inconsistent(format!("the evaluation set's lengths do not match its {n} images")));
+        }
+        let split = test_split_len(self.config.dataset);
+        let mut seen = vec![false; split];
+        for &index in &e.indices {
+            match seen.get_mut(index as usize) {
+                Some(slot) if !*slot => *slot = true,
+                Some(_) => return Err(inconsistent(format!("test image {index} is listed twice"))),
+                None => {
+                    return Err(inconsistent(format!(
+                        "test image {index} is past the end of the {split}-image test split"
+                    )));
+                }
+            }
+        }
+        if e.labels.iter().chain(&e.predictions).any(|c| !self.classes.contains(c)) {
+            return Err(inconsistent("a label or prediction is not a kept class".into()));
+        }
+        if !e.probabilities.iter().all(|p| p.is_finite() && (0.0..=1.0).contains(p)) {
+            return Err(inconsistent("a probability is outside 0 to 1".into()));
+        }
+        Ok(n)
+    }
+}
+
+fn check_layer(layer: &LayerRecord, n: usize) -> Result<(), ShareError> {
+    check_name(&layer.name, "layer")?;
+    let width = layer.width as usize;
+    if width == 0 || width > MAX_LAYER_WIDTH {
+        return Err(inconsistent(format!("its width {width} is outside 1 to {MAX_LAYER_WIDTH}")));
+    }
+    if layer.signatures.len() != shape(n, width, "signatures")? {
+        return Err(inconsistent(format!(
+            "it holds {} signature values, expected {n} × {width}",
+            layer.signatures.len()
+        )));
+    }
+    if !finite(&layer.signatures) {
+        return Err(inconsistent("a signature value is not a finite number".into()));
+    }
+    if layer.clusterings.is_empty() {
+        return Err(inconsistent("it has no clustering".into()));
+    }
+    let mut previous_k = 0u8;
+    for clustering in &layer.clusterings {
+        let k = clustering.k;
+        if !(K_MIN..=K_MAX).contains(&usize::from(k)) || k <= previous_k || usize::from(k) > n {
+            return Err(inconsistent(format!(
+                "K = {k} is out of order, outside {K_MIN} to {K_MAX}, or above the {n} images"
+            )));
+        }
+        previous_k = k;
+        check_clustering(clustering, n, width)?;
+    }
+    if layer.clustering(layer.chosen_k).is_none() || layer.k_override.is_some_and(|k| layer.clustering(k).is_none()) {
+        return Err(inconsistent("the chosen K has no clustering".into()));
+    }
+    check_pca(&layer.pca, width)
+}
+
+fn check_clustering(clustering: &Clustering, n: usize, width: usize) -> Result<(), ShareError> {
+    let k = clustering.k;
+    if clustering.labels.len() != n || clustering.labels.iter().any(|&c| c >= k) {
+        return Err(inconsistent(format!("the K = {k} cluster labels are not {n} values below {k}")));
+    }
+    if clustering.centres.len() != shape(usize::from(k), width, "centres")? || !finite(&clustering.centres) {
+        return Err(inconsistent(format!("the K = {k} centres are not {k} × {width} finite values")));
+    }
+    if clustering.silhouette.is_some_and(|s| !(s.is_finite() && (-1.0..=1.0).contains(&s))) {
+        return Err(inconsistent(format!("the K = {k} silhouette is outside -1 to 1")));
+    }
+    let s = clustering.scores;
+    let ari_ok = s.ari.is_finite() && (-1.0..=1.0).contains(&s.ari);
+    if !(in_unit(s.purity) && in_unit(s.nmi) && ari_ok) {
+        return Err(inconsistent(format!("the K = {k} scores are out of range")));
+    }
+    Ok(())
+}
+
+fn check_pca(pca: &PcaBasis, width: usize) -> Result<(), ShareError> {
+    let c = pca.explained_variance_ratio.len();
+    if c > MAX_PCA_COMPONENTS || c > width {
+        return Err(inconsistent(format!(
+            "its PCA has {c} components; at most {MAX_PCA_COMPONENTS} and no more than the width"
+        )));
+    }
+    if pca.mean.len() != width || pca.components.len() != shape(c, width, "PCA components")? {
+        return Err(inconsistent(format!("its PCA basis is not {c} × {width} values")));
+    }
+    if !finite(&pca.mean) || !finite(&pca.components) {
+        return Err(inconsistent("its PCA basis holds non-numeric values".into()));
+    }
+    let ratios = &pca.explained_variance_ratio;
+    // A little slack: the ratios are computed in floating point.
+    if !ratios.iter().all(|&r| in_unit(r)) || ratios.iter().sum::<f64>() > 1.0 + 1e-6 {
+        return Err(inconsistent("its PCA explained variance ratios are outside 0 to 1".into()));
+    }
+    Ok(())
+}
