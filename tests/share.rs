@@ -378,6 +378,7 @@ fn experiment(inputs: &[f32], indices: Vec<u32>, labels: Vec<u8>, hidden: &[usiz
             test_accuracy: 0.92,
             samples_per_sec: 24_000.0,
             backend: "webgpu".into(),
+            steps_per_epoch: 938,
         },
         evaluation: EvaluationSet { indices, labels, predictions, probabilities },
         layers,

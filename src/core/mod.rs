@@ -5,6 +5,7 @@ pub mod config;
 pub mod data;
 pub mod model;
 pub mod probe;
+pub mod results;
 pub mod share;
 pub mod signature;
 pub mod snapshot;

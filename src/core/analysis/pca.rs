@@ -79,6 +79,28 @@ impl Pca2 {
         Ok(Self { mean: mean_f32, components, explained_variance_ratio: ratios })
     }
 
+    /// A basis saved earlier (an experiment file): `mean` and both components
+    /// of the same width, finite, ratios in [0, 1].
+    pub fn from_parts(mean: Vec<f32>, components: [Vec<f32>; 2], ratios: [f64; 2]) -> Result<Self, AnalysisError> {
+        let width = mean.len();
+        if width == 0 {
+            return Err(AnalysisError::ZeroWidth);
+        }
+        for component in &components {
+            if component.len() != width {
+                return Err(AnalysisError::LengthMismatch { what: "PCA component", expected: width, found: component.len() });
+            }
+        }
+        let values = mean.iter().chain(&components[0]).chain(&components[1]);
+        if let Some(col) = values.clone().position(|v| !v.is_finite()) {
+            return Err(AnalysisError::NonFinite { row: 0, col });
+        }
+        if ratios.iter().any(|r| !(0.0..=1.0).contains(r)) {
+            return Err(AnalysisError::Pca("explained variance ratios must lie in [0, 1]".into()));
+        }
+        Ok(Self { mean, components, explained_variance_ratio: ratios })
+    }
+
     /// Signature width the basis was fitted on.
     pub fn width(&self) -> usize {
         self.mean.len()

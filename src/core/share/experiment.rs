@@ -72,6 +72,8 @@ pub struct TrainingSummary {
     pub samples_per_sec: f64,
     /// "webgpu", "cpu", ...
     pub backend: String,
+    /// Optimisation steps in one epoch (the last batch may be partial).
+    pub steps_per_epoch: u32,
 }
 
 /// The test images whose signatures were recorded, and what the network said.
