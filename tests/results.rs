@@ -93,6 +93,11 @@ fn a_run_reports_every_layer_and_follows_k_overrides() {
     assert!(matches!(results.layers[1].set_k(Some(11)), Err(ResultsError::UnknownK { k: 11, .. })));
     results.layers[1].set_k(None).unwrap();
     assert_eq!(results.layers[1].k(), layers[1].k);
+    // The sentence names a layer and the NMI figures of this run.
+    let sentence = results.emergence_sentence();
+    let nmi_h2 = format!("{:.2}", layers[1].nmi);
+    assert!(sentence.contains(&nmi_h2), "{sentence}");
+    assert!(sentence.contains("layer h1") || sentence.contains("layer h2"), "{sentence}");
 }
 
 #[test]

@@ -62,14 +62,22 @@ impl Pacer {
         Self { budget_ms, since_ms: now_ms() }
     }
 
-    /// Yield if the budget is spent; returns whether it yielded.
-    pub async fn tick(&mut self) -> bool {
-        if now_ms() - self.since_ms < self.budget_ms {
-            return false;
-        }
+    /// Whether the budget is spent.
+    pub fn due(&self) -> bool {
+        now_ms() - self.since_ms >= self.budget_ms
+    }
+
+    /// Yield now and start a new budget.
+    pub async fn pause(&mut self) {
         yield_now().await;
         self.since_ms = now_ms();
-        true
+    }
+
+    /// Yield if the budget is spent.
+    pub async fn tick(&mut self) {
+        if self.due() {
+            self.pause().await;
+        }
     }
 }
 
@@ -111,4 +119,27 @@ pub fn has_webgpu_api() -> bool {
     web_sys::window()
         .and_then(|w| js_sys::Reflect::get(&w.navigator(), &JsValue::from_str("gpu")).ok())
         .is_some_and(|gpu| !gpu.is_undefined() && !gpu.is_null())
+}
+
+/// Offer `bytes` to the visitor as a downloaded file.
+pub fn download(filename: &str, bytes: &[u8], mime: &str) -> Result<(), String> {
+    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+    let parts = js_sys::Array::of1(&Uint8Array::from(bytes));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(|e| js_error_text(&e))?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| js_error_text(&e))?;
+    let anchor: web_sys::HtmlAnchorElement =
+        document.create_element("a").map_err(|e| js_error_text(&e))?.dyn_into().map_err(|_| "no anchor")?;
+    anchor.set_href(&url);
+    anchor.set_download(filename);
+    anchor.click();
+    // Revoke later: the download may not have started yet.
+    let revoke = Closure::once_into_js(move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    });
+    if let Some(window) = web_sys::window() {
+        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 10_000);
+    }
+    Ok(())
 }

@@ -5,6 +5,8 @@ pub mod automation;
 pub mod backend;
 pub mod browser;
 pub mod loader;
+pub mod runner;
+pub mod session;
 pub mod state;
 
 use leptos::prelude::*;

@@ -8,7 +8,8 @@ use leptos::prelude::*;
 
 use crate::core::config::{ConfigDraft, ExperimentConfig};
 use crate::core::data::{Dataset, DatasetKind};
-use crate::core::snapshot::{BackendKind, Phase, Snapshot};
+use crate::core::results::{ProbeResult, RunResults};
+use crate::core::snapshot::{BackendKind, OodSnapshot, Phase, ProbeSource, Snapshot, TrainingSnapshot};
 
 /// The running work's progress, for the progress bar.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,6 +27,33 @@ pub struct Progress {
 pub struct Timings {
     /// From navigation start to the first data set being parsed and ready.
     pub data_ready_ms: Option<f64>,
+    /// Signatures of the evaluation set, one batched pass.
+    pub extract_ms: Option<f64>,
+    /// K-means for K = 2..10 and all silhouettes, every layer.
+    pub cluster_ms: Option<f64>,
+    /// From the end of the last stroke to updated views.
+    pub probe_ms: Option<f64>,
+    /// From navigation start to the page being interactive.
+    pub interactive_ms: Option<f64>,
+}
+
+/// Points of the live training chart: x in epochs.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Curves {
+    pub loss: Vec<(f64, f64)>,
+    pub train_accuracy: Vec<(f64, f64)>,
+    pub test_accuracy: Vec<(f64, f64)>,
+}
+
+/// The probe shown in the drawing panel and over every view.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Probe {
+    pub source: ProbeSource,
+    /// The 28×28 input the network received, in [0, 1].
+    pub pixels: Vec<f32>,
+    pub result: ProbeResult,
+    /// For a data-set probe: its position in the evaluation set, if it is one.
+    pub eval_row: Option<usize>,
 }
 
 #[derive(Clone, Copy)]
@@ -41,7 +69,29 @@ pub struct AppState {
     pub loading: RwSignal<Vec<DatasetKind>>,
     pub progress: RwSignal<Option<Progress>>,
     pub backend: RwSignal<Option<BackendKind>>,
+    /// Why training runs on the CPU, when it does.
+    pub backend_note: RwSignal<Option<String>>,
+    /// The visitor asked for the CPU.
+    pub force_cpu: RwSignal<bool>,
     pub timings: RwSignal<Timings>,
+    /// Training progress of the running or last run.
+    pub training: RwSignal<Option<TrainingSnapshot>>,
+    pub curves: RwSignal<Curves>,
+    /// The finished run.
+    pub results: RwSignal<Option<RunResults>>,
+    pub probe: RwSignal<Option<Probe>>,
+    pub ood: RwSignal<Option<OodSnapshot>>,
+    pub share_url: RwSignal<Option<String>>,
+    /// A run is in progress (training or analysing).
+    pub running: RwSignal<bool>,
+    /// The visitor pressed cancel.
+    pub cancel_requested: RwSignal<bool>,
+    /// Increases with every run, so a superseded run's last words are ignored.
+    pub run_id: RwSignal<u64>,
+    /// WebGPU failed mid-run: offer to continue on the CPU.
+    pub offer_cpu: RwSignal<bool>,
+    /// A short, non-error message ("Training cancelled").
+    pub notice: RwSignal<Option<String>>,
 }
 
 impl AppState {
@@ -56,7 +106,20 @@ impl AppState {
             loading: RwSignal::new(Vec::new()),
             progress: RwSignal::new(None),
             backend: RwSignal::new(None),
+            backend_note: RwSignal::new(None),
+            force_cpu: RwSignal::new(false),
             timings: RwSignal::new(Timings::default()),
+            training: RwSignal::new(None),
+            curves: RwSignal::new(Curves::default()),
+            results: RwSignal::new(None),
+            probe: RwSignal::new(None),
+            ood: RwSignal::new(None),
+            share_url: RwSignal::new(None),
+            running: RwSignal::new(false),
+            cancel_requested: RwSignal::new(false),
+            run_id: RwSignal::new(0),
+            offer_cpu: RwSignal::new(false),
+            notice: RwSignal::new(None),
         }
     }
 
@@ -80,7 +143,17 @@ impl AppState {
             phase: self.phase.get_untracked(),
             error: self.error.get_untracked(),
             config: self.config.get_untracked(),
+            training: self.training.get_untracked(),
+            layers: self.results.with_untracked(|r| r.as_ref().map(RunResults::layer_snapshots)),
+            probe: self.with_probe_snapshot(),
+            ood: self.ood.get_untracked(),
+            share_url: self.share_url.get_untracked(),
         }
+    }
+
+    fn with_probe_snapshot(&self) -> Option<crate::core::snapshot::ProbeSnapshot> {
+        let probe = self.probe.get_untracked()?;
+        self.results.with_untracked(|r| r.as_ref().map(|r| probe.result.snapshot(probe.source, &r.classes)))
     }
 }
 

@@ -7,7 +7,8 @@ use ndarray::{Array2, ArrayView1};
 use thiserror::Error;
 
 use crate::core::analysis::{
-    AnalysisError, Clustering, Contingency, LayerAnalysis, Pca2, ReferenceDistances, choose_k, familiarity,
+    AnalysisError, Clustering, Contingency, LayerAnalysis, Pca2, ReferenceDistances, choose_k, emergence,
+    familiarity,
 };
 use crate::core::config::ExperimentConfig;
 use crate::core::data::{ClassSet, DataError};
@@ -315,6 +316,43 @@ impl RunResults {
     /// What `state().layers` reports.
     pub fn layer_snapshots(&self) -> Vec<LayerSnapshot> {
         self.layers.iter().map(LayerResult::snapshot).collect()
+    }
+
+    /// One sentence on where class structure emerges: the first layer whose
+    /// clusters reach the NMI threshold, and the largest rise between layers.
+    pub fn emergence_sentence(&self) -> String {
+        let nmi: Vec<f64> = self.layers.iter().map(|l| l.scores().nmi).collect();
+        let found = emergence(&nmi);
+        let name = |i: usize| self.layers.get(i).map_or("?", |l| l.name.as_str());
+        let first = match found.first_above {
+            Some(i) => format!(
+                "Class structure emerges at layer {}: its clusters agree with the classes at NMI {:.2} (threshold {:.2})",
+                name(i),
+                nmi[i],
+                found.threshold
+            ),
+            None => {
+                let best = (0..nmi.len()).max_by(|&a, &b| nmi[a].total_cmp(&nmi[b])).unwrap_or(0);
+                format!(
+                    "No layer's clusters reach NMI {:.2} with the classes (the best is layer {} at {:.2})",
+                    found.threshold,
+                    name(best),
+                    nmi.get(best).copied().unwrap_or(0.0)
+                )
+            }
+        };
+        let jump = match found.largest_jump {
+            Some(j) => format!(
+                "; the largest change is from layer {} to layer {} (NMI {:.2} → {:.2}).",
+                name(j.to - 1),
+                name(j.to),
+                nmi[j.to - 1],
+                nmi[j.to]
+            ),
+            None if nmi.len() > 1 => "; NMI does not rise from one layer to the next.".to_string(),
+            None => ".".to_string(),
+        };
+        first + &jump
     }
 
     /// Where each evaluation image goes: true class index, cluster at each

@@ -1,7 +1,10 @@
 //! Leptos components: small, each reading the shared `AppState` from context.
 
+pub mod canvas;
 mod config_form;
 mod dataset_view;
+mod layers_panel;
+mod train_panel;
 mod widgets;
 
 use leptos::prelude::*;
@@ -9,6 +12,8 @@ use leptos::prelude::*;
 use crate::app::state::AppState;
 use config_form::ConfigForm;
 use dataset_view::DatasetView;
+use layers_panel::LayersPanel;
+use train_panel::{TrainControls, TrainingPanel};
 use widgets::{BackendBadge, ErrorBanner, ProgressBar};
 
 #[component]
@@ -34,10 +39,15 @@ pub fn App() -> impl IntoView {
         <main class="layout">
             <aside class="panel config">
                 <ConfigForm/>
+                <TrainControls/>
             </aside>
-            <section class="panel data">
-                <DatasetView/>
-            </section>
+            <div class="main-column">
+                <TrainingPanel/>
+                <LayersPanel/>
+                <section class="panel data">
+                    <DatasetView/>
+                </section>
+            </div>
         </main>
     }
 }

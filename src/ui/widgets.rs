@@ -40,7 +40,10 @@ pub fn BackendBadge() -> impl IntoView {
     let state = expect_context::<AppState>();
     let text = move || match state.backend.get() {
         Some(BackendKind::Webgpu) => "WebGPU".to_string(),
-        Some(BackendKind::Cpu) => "CPU".to_string(),
+        Some(BackendKind::Cpu) => match state.backend_note.get() {
+            Some(reason) => format!("CPU ({reason})"),
+            None => "CPU".to_string(),
+        },
         None => "backend: chosen when you train".to_string(),
     };
     view! { <span class="badge" data-testid="backend-badge">{text}</span> }

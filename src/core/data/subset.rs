@@ -112,9 +112,20 @@ impl Subset {
         split_name: &'static str,
     ) -> Result<Self, DataError> {
         let indices = select_indices(split, classes, per_class, seed, split_name)?;
-        let data = split.select(&indices);
+        Ok(Self::from_indices(split, classes, &indices))
+    }
+
+    /// The images of `split` at `indices` (which must hold kept classes only;
+    /// others are dropped), in that order.
+    pub fn from_indices(split: &LabeledImages, classes: &ClassSet, indices: &[usize]) -> Self {
+        let kept: Vec<usize> = indices
+            .iter()
+            .copied()
+            .filter(|&i| split.labels.get(i).is_some_and(|&l| classes.index_of(l).is_some()))
+            .collect();
+        let data = split.select(&kept);
         let targets = data.labels.iter().filter_map(|&label| classes.index_of(label)).collect();
-        Ok(Self { classes: classes.clone(), data, targets })
+        Self { classes: classes.clone(), data, targets }
     }
 
     pub fn len(&self) -> usize {

@@ -1,0 +1,262 @@
+//! One run, end to end: pick the backend, train step by step (yielding to the
+//! browser between slices of work), record the evaluation set's signatures,
+//! cluster every layer, and publish the results. Cancel is checked between steps.
+
+use burn::tensor::Device;
+use leptos::prelude::*;
+
+use crate::core::analysis::{K_RANGE, LayerSweep, SweepStep};
+use crate::core::config::ExperimentConfig;
+use crate::core::data::subset::select_indices;
+use crate::core::data::{ClassSet, Subset};
+use crate::core::results::RunResults;
+use crate::core::signature::extract;
+use crate::core::snapshot::{BackendKind, Phase, TrainingSnapshot};
+use crate::core::train::{Trainer, TrainError};
+
+use super::backend::{self, Backend};
+use super::browser::{Pacer, now_ms, yield_now};
+use super::session;
+use super::state::{AppState, Curves, Progress};
+
+/// Work between two yields to the browser: under a frame.
+const SLICE_MS: f64 = 12.0;
+
+enum RunError {
+    Cancelled,
+    /// A message for the visitor; `gpu` when WebGPU itself failed.
+    Failed { message: String, gpu: bool },
+}
+
+fn failed(message: impl Into<String>) -> RunError {
+    RunError::Failed { message: message.into(), gpu: false }
+}
+
+/// Start a run with the current configuration (ignored while one runs).
+pub fn start(state: AppState) {
+    if state.running.get_untracked() {
+        return;
+    }
+    let config = state.config.get_untracked();
+    let run_id = state.run_id.get_untracked() + 1;
+    state.run_id.set(run_id);
+    state.running.set(true);
+    state.cancel_requested.set(false);
+    state.offer_cpu.set(false);
+    state.error.set(None);
+    state.notice.set(None);
+    state.results.set(None);
+    state.probe.set(None);
+    state.ood.set(None);
+    state.curves.set(Curves::default());
+    state.training.set(None);
+    session::with(|s| {
+        s.probe_model = None;
+        s.weights = None;
+    });
+    leptos::task::spawn_local(async move {
+        let outcome = run(state, config, run_id).await;
+        if state.run_id.get_untracked() != run_id {
+            return;
+        }
+        state.running.set(false);
+        state.progress.set(None);
+        match outcome {
+            Ok(()) => {}
+            Err(RunError::Cancelled) => {
+                state.phase.set(Phase::Idle);
+                state.notice.set(Some("Training cancelled. Change the settings or train again.".into()));
+            }
+            Err(RunError::Failed { message, gpu }) => {
+                state.offer_cpu.set(gpu);
+                state.fail(message);
+            }
+        }
+    });
+}
+
+/// Ask the running run to stop at its next step.
+pub fn cancel(state: AppState) {
+    if state.running.get_untracked() {
+        state.cancel_requested.set(true);
+    }
+}
+
+fn check_cancel(state: AppState) -> Result<(), RunError> {
+    if state.cancel_requested.get_untracked() { Err(RunError::Cancelled) } else { Ok(()) }
+}
+
+fn train_error(error: TrainError, backend: &Backend) -> RunError {
+    let gpu = backend.kind == BackendKind::Webgpu && matches!(error, TrainError::Readback(_) | TrainError::Model(_));
+    if gpu {
+        RunError::Failed {
+            message: format!("WebGPU failed while training ({error}). You can continue on the CPU."),
+            gpu: true,
+        }
+    } else {
+        failed(format!("Training stopped: {error}"))
+    }
+}
+
+fn seconds_left(elapsed_ms: f64, done: usize, total: usize) -> String {
+    if done == 0 {
+        return String::new();
+    }
+    let left = elapsed_ms / done as f64 * (total - done.min(total)) as f64 / 1000.0;
+    if left < 1.0 { "under a second left".into() } else { format!("about {left:.0} s left") }
+}
+
+async fn run(state: AppState, config: ExperimentConfig, run_id: u64) -> Result<(), RunError> {
+    let dataset = state.current_dataset().ok_or_else(|| failed("The data set is still loading; train again in a moment."))?;
+    let classes = ClassSet::new(&config.classes, config.dataset.class_count()).map_err(|e| failed(format!("{e}.")))?;
+    let train = Subset::new(&dataset.train, &classes, config.per_class, config.seed, "training")
+        .map_err(|e| failed(format!("The training set cannot be cut: {e}.")))?;
+    let eval_indices = select_indices(&dataset.test, &classes, None, config.seed, "test")
+        .map_err(|e| failed(format!("The test set cannot be cut: {e}.")))?;
+    let eval = Subset::from_indices(&dataset.test, &classes, &eval_indices);
+
+    state.phase.set(Phase::Training);
+    state.progress.set(Some(Progress { label: "Starting".into(), fraction: 0.0, detail: "choosing the backend".into() }));
+    let backend = backend::select(state.force_cpu.get_untracked()).await;
+    state.backend.set(Some(backend.kind));
+    state.backend_note.set(backend.fallback_reason.clone());
+    session::with(|s| s.backend = Some(backend.clone()));
+
+    let mut trainer = Trainer::new(&config, &train, &backend.device).map_err(|e| failed(format!("{e}.")))?;
+    let steps_per_epoch = trainer.steps_per_epoch();
+    let total_steps = trainer.total_steps();
+    let mut snapshot = TrainingSnapshot {
+        epoch: 1,
+        epochs: config.epochs,
+        step: 0,
+        steps: steps_per_epoch,
+        ..TrainingSnapshot::default()
+    };
+    state.training.set(Some(snapshot.clone()));
+
+    let started_ms = now_ms();
+    let mut epoch_started_ms = started_ms;
+    let mut pacer = Pacer::new(SLICE_MS);
+    loop {
+        check_cancel(state)?;
+        let step = trainer.step(&train).map_err(|e| train_error(e, &backend))?;
+        if !(pacer.due() || step.epoch_finished || step.finished) {
+            continue;
+        }
+        let reading = trainer.read_progress().await.map_err(|e| train_error(e, &backend))?;
+        let now = now_ms();
+        let x = reading.steps_done as f64 / steps_per_epoch.max(1) as f64;
+        state.curves.update(|c| {
+            if let Some(window) = reading.since_last {
+                c.loss.push((x, window.mean_loss));
+                c.train_accuracy.push((x, window.accuracy));
+            }
+        });
+        for finished in &reading.finished_epochs {
+            snapshot.loss_per_epoch.push(finished.stats.mean_loss);
+            snapshot.train_accuracy = Some(finished.stats.accuracy);
+            snapshot.epoch_secs.push((now - epoch_started_ms) / 1000.0);
+            epoch_started_ms = now;
+        }
+        let trained_secs: f64 = snapshot.epoch_secs.iter().sum();
+        if trained_secs > 0.0 {
+            snapshot.samples_per_sec = Some((train.len() * snapshot.epoch_secs.len()) as f64 / trained_secs);
+        }
+        snapshot.epoch = (trainer.epoch() + 1).min(config.epochs);
+        snapshot.step = if step.finished { steps_per_epoch } else { trainer.step_in_epoch() };
+        if let (None, Some(window)) = (snapshot.train_accuracy, reading.since_last) {
+            snapshot.train_accuracy = Some(window.accuracy);
+        }
+        state.training.set(Some(snapshot.clone()));
+        state.progress.set(Some(Progress {
+            label: "Training".into(),
+            fraction: reading.steps_done as f64 / total_steps.max(1) as f64,
+            detail: format!(
+                "epoch {} of {}, step {} of {} · {}",
+                snapshot.epoch,
+                config.epochs,
+                snapshot.step,
+                steps_per_epoch,
+                seconds_left(now - started_ms, reading.steps_done, total_steps)
+            ),
+        }));
+        if step.finished {
+            break;
+        }
+        pacer.pause().await;
+    }
+
+    // Signatures of the evaluation set, in one batched pass.
+    state.phase.set(Phase::Analyzing);
+    state.progress.set(Some(Progress {
+        label: "Recording signatures".into(),
+        fraction: 0.0,
+        detail: format!("{} test images", eval.len()),
+    }));
+    yield_now().await;
+    check_cancel(state)?;
+    let model = trainer.model().map_err(|e| train_error(e, &backend))?;
+    let extract_started = now_ms();
+    let signatures = extract(&model, &eval, &backend.device).await.map_err(|e| {
+        if backend.kind == BackendKind::Webgpu {
+            RunError::Failed { message: format!("WebGPU failed while recording signatures ({e})."), gpu: true }
+        } else {
+            failed(format!("Recording the signatures failed: {e}."))
+        }
+    })?;
+    let extract_ms = now_ms() - extract_started;
+    state.timings.update(|t| t.extract_ms = Some(extract_ms));
+    if let Some(last) = state.curves.with_untracked(|c| c.loss.last().map(|p| p.0)) {
+        let right = signatures.predictions.iter().zip(&signatures.targets).filter(|(p, t)| p == t).count();
+        let accuracy = right as f64 / signatures.len().max(1) as f64;
+        state.curves.update(|c| c.test_accuracy.push((last, accuracy)));
+    }
+
+    // K-means for every K and the silhouettes, layer by layer, in slices.
+    let cluster_started = now_ms();
+    let layer_count = signatures.layers.len();
+    let mut analyses = Vec::with_capacity(layer_count);
+    for (index, layer) in signatures.layers.iter().enumerate() {
+        let mut sweep = LayerSweep::new(layer.values.clone(), K_RANGE, config.seed)
+            .map_err(|e| failed(format!("Clustering layer {} failed: {e}.", layer.name)))?;
+        loop {
+            check_cancel(state)?;
+            let step = sweep.step().map_err(|e| failed(format!("Clustering layer {} failed: {e}.", layer.name)))?;
+            if step == SweepStep::Done {
+                break;
+            }
+            if pacer.due() {
+                let detail = match step {
+                    SweepStep::Clustered { k } => format!("layer {}: K-means with K = {k}", layer.name),
+                    _ => format!("layer {}: silhouettes", layer.name),
+                };
+                state.progress.set(Some(Progress {
+                    label: "Clustering signatures".into(),
+                    fraction: (index as f64 + sweep.progress()) / layer_count as f64,
+                    detail,
+                }));
+                pacer.pause().await;
+            }
+        }
+        analyses.push(sweep.finish().map_err(|e| failed(format!("Clustering layer {} failed: {e}.", layer.name)))?);
+    }
+    let cluster_ms = now_ms() - cluster_started;
+    state.timings.update(|t| t.cluster_ms = Some(cluster_ms));
+
+    // Keep a CPU copy for probing drawings, and the weights for experiment files.
+    let probe_model = model.copy_to(&Device::flex()).await.map_err(|e| failed(format!("Keeping the model failed: {e}.")))?;
+    let weights = probe_model.to_bytes().await.map_err(|e| failed(format!("Saving the weights failed: {e}.")))?;
+    let results = RunResults::new(config, backend.kind, snapshot, eval_indices, signatures, analyses)
+        .map_err(|e| failed(format!("The results could not be assembled: {e}.")))?;
+    if state.run_id.get_untracked() != run_id {
+        return Ok(());
+    }
+    session::with(|s| {
+        s.probe_model = Some(probe_model);
+        s.weights = Some(weights);
+    });
+    state.training.set(Some(results.training.clone()));
+    state.results.set(Some(results));
+    state.phase.set(Phase::Ready);
+    Ok(())
+}

@@ -1,0 +1,44 @@
+//! Drawing charts into `<canvas>` elements with plotters-canvas, at the
+//! screen's pixel density so lines and text stay crisp.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
+use web_sys::HtmlCanvasElement;
+
+use crate::charts::ChartError;
+
+/// Device pixels per CSS pixel (at least 1).
+pub fn pixel_ratio() -> f64 {
+    web_sys::window().map_or(1.0, |w| w.device_pixel_ratio()).max(1.0)
+}
+
+/// Size the canvas for `css_height` CSS pixels high and its laid-out width,
+/// then draw with `f(area, ratio)`. Returns what the chart returns (its geometry).
+pub fn draw<G>(
+    canvas: &HtmlCanvasElement,
+    css_height: f64,
+    f: impl FnOnce(&DrawingArea<CanvasBackend, Shift>, f64) -> Result<G, ChartError>,
+) -> Result<G, ChartError> {
+    let ratio = pixel_ratio();
+    let css_width = match canvas.parent_element().map(|p| p.client_width()) {
+        Some(w) if w > 0 => f64::from(w),
+        _ => 600.0,
+    };
+    let _ = canvas.style().set_property("width", &format!("{css_width}px"));
+    let _ = canvas.style().set_property("height", &format!("{css_height}px"));
+    canvas.set_width((css_width * ratio).round() as u32);
+    canvas.set_height((css_height * ratio).round() as u32);
+    let backend = CanvasBackend::with_canvas_object(canvas.clone())
+        .ok_or_else(|| ChartError::Backend("the canvas has no 2-D context".into()))?;
+    let area = backend.into_drawing_area();
+    let geometry = f(&area, ratio)?;
+    area.present().map_err(|e| ChartError::Backend(e.to_string()))?;
+    Ok(geometry)
+}
+
+/// Pointer position in device pixels of the canvas.
+pub fn pointer_px(event: &web_sys::MouseEvent) -> (f64, f64) {
+    let ratio = pixel_ratio();
+    (f64::from(event.offset_x()) * ratio, f64::from(event.offset_y()) * ratio)
+}

@@ -1,0 +1,54 @@
+// Helpers to drive the page's own controls the way a visitor does.
+import { state } from "./browser.mjs";
+
+/** Keep `classes` (array of class values) and set the other form fields by data-testid suffix. */
+export async function configure(page, { dataset, classes, fields = {} } = {}) {
+  if (dataset) await page.getByTestId("config-dataset").selectOption(dataset);
+  if (classes) {
+    await page.getByRole("button", { name: "None" }).click();
+    for (const c of classes) await page.getByTestId(`class-${c}`).check();
+  }
+  for (const [name, value] of Object.entries(fields)) {
+    await page.getByTestId(`config-${name}`).fill(String(value));
+  }
+}
+
+/** Wait until state().config matches `expected` (a partial object). */
+export async function waitForConfig(page, expected, timeout = 10_000) {
+  await page.waitForFunction(
+    (exp) => {
+      const c = window.sigpath.state().config;
+      return Object.entries(exp).every(([k, v]) => JSON.stringify(c[k]) === JSON.stringify(v));
+    },
+    expected,
+    { timeout },
+  );
+  return (await state(page)).config;
+}
+
+/** Record, every animation frame, the progress bar's value and the longest gap
+ * between frames (how long the page could not paint or handle input). */
+export async function recordProgress(page) {
+  await page.evaluate(() => {
+    window.__rec = { values: [], maxGapMs: 0, phases: [] };
+    let last = performance.now();
+    const tick = () => {
+      const now = performance.now();
+      window.__rec.maxGapMs = Math.max(window.__rec.maxGapMs, now - last);
+      last = now;
+      const bar = document.querySelector('[data-testid="progress"]');
+      if (bar) window.__rec.values.push(Number(bar.value));
+      const phase = document.body.dataset.phase;
+      if (window.__rec.phases.at(-1) !== phase) window.__rec.phases.push(phase);
+      window.__rec.raf = requestAnimationFrame(tick);
+    };
+    window.__rec.raf = requestAnimationFrame(tick);
+  });
+}
+
+export async function stopRecording(page) {
+  return page.evaluate(() => {
+    cancelAnimationFrame(window.__rec.raf);
+    return window.__rec;
+  });
+}

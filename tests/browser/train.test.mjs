@@ -1,0 +1,142 @@
+// Issue 8: training in the page on both paths (WebGPU through SwiftShader,
+// and the CPU fallback when WebGPU is absent), progress, cancel, bad input.
+import { test, before, after, describe } from "node:test";
+import assert from "node:assert/strict";
+import { serve } from "./lib/server.mjs";
+import { launch, openPage, state, waitForPhase, screenshot } from "./lib/browser.mjs";
+import { configure, waitForConfig, recordProgress, stopRecording } from "./lib/page.mjs";
+
+let server;
+before(async () => {
+  server = await serve();
+});
+after(async () => {
+  await server?.close();
+});
+
+/** Trains 3 classes x 200 images; the accuracy floor this small run reaches. */
+const SMALL = { classes: [1, 3, 7], fields: { per_class: 200, epochs: 2, batch_size: 32 } };
+const STATED_ACCURACY = 0.85;
+
+for (const path of ["cpu", "webgpu"]) {
+  describe(`training on the ${path} path`, () => {
+    let browser;
+    before(async () => {
+      browser = await launch({ webgpu: path === "webgpu" });
+    });
+    after(async () => {
+      await browser?.close();
+    });
+
+    test("3 classes x 200 images train to a stated accuracy, with progress", async () => {
+      const { context, page, problems } = await openPage(browser, server.url);
+      try {
+        await waitForPhase(page, "idle");
+        await configure(page, SMALL);
+        await waitForConfig(page, { classes: [1, 3, 7], per_class: 200, epochs: 2, batch_size: 32 });
+        await recordProgress(page);
+        await page.getByTestId("train-button").click();
+        assert.equal(await waitForPhase(page, ["ready", "error"], 600_000), "ready", (await state(page)).error ?? "");
+        const rec = await stopRecording(page);
+        const s = await state(page);
+        assert.equal(s.backend, path, `trained on ${s.backend}; badge: ${await page.getByTestId("backend-badge").textContent()}`);
+        const t = s.training;
+        assert.equal(t.epochs, 2);
+        assert.equal(t.epoch, 2);
+        assert.equal(t.steps, Math.ceil(600 / 32));
+        assert.equal(t.step, t.steps);
+        assert.equal(t.loss_per_epoch.length, 2);
+        assert.ok(t.loss_per_epoch[1] < t.loss_per_epoch[0], `loss falls: ${t.loss_per_epoch}`);
+        assert.ok(t.test_accuracy >= STATED_ACCURACY, `test accuracy ${t.test_accuracy}`);
+        assert.ok(t.samples_per_sec > 0 && t.epoch_secs.length === 2);
+        console.log(`# ${path}: test accuracy ${(t.test_accuracy * 100).toFixed(1)} %, ${t.samples_per_sec.toFixed(0)} samples/s, ` +
+          `longest frame gap ${rec.maxGapMs.toFixed(0)} ms, phases ${rec.phases.join(" > ")}`);
+        assert.deepEqual(rec.phases.filter((p) => p !== "idle"), ["training", "analyzing", "ready"]);
+        const badge = await page.getByTestId("backend-badge").textContent();
+        assert.match(badge, path === "webgpu" ? /WebGPU/ : /CPU \(.*(no GPU adapter|does not offer WebGPU)/);
+        const shown = await page.getByTestId("test-accuracy").textContent();
+        assert.equal(shown, `${(t.test_accuracy * 100).toFixed(1)} %`);
+        await screenshot(page, `train-${path}-small`);
+        assert.deepEqual(problems, []);
+      } finally {
+        await context.close();
+      }
+    });
+
+    test("the progress bar advances, the page stays responsive, and cancel leaves a usable page", async () => {
+      const { context, page, problems } = await openPage(browser, server.url);
+      try {
+        await waitForPhase(page, "idle");
+        // Enough work to watch: all of MNIST on the CPU, a slice on SwiftShader.
+        const fields = path === "cpu" ? { per_class: "", epochs: 3 } : { per_class: 300, epochs: 3 };
+        await configure(page, { fields });
+        await waitForConfig(page, { epochs: 3 });
+        await recordProgress(page);
+        await page.getByTestId("train-button").click();
+        await page.waitForFunction(() => Number(document.querySelector('[data-testid="progress"]')?.value) > 0.1, null, { timeout: 300_000 });
+        // A click while training is handled: cancel.
+        const clickedAt = Date.now();
+        await page.getByTestId("cancel-button").click();
+        assert.equal(await waitForPhase(page, ["idle", "ready", "error"]), "idle");
+        const rec = await stopRecording(page);
+        const progress = rec.values.filter((v) => v > 0);
+        assert.ok(new Set(progress).size >= 3, `the bar moved through several values: ${[...new Set(progress)].slice(0, 10)}`);
+        for (let i = 1; i < progress.length; i++) assert.ok(progress[i] >= progress[i - 1] - 1e-9, "progress never goes back");
+        console.log(`# ${path}: cancel handled after ${Date.now() - clickedAt} ms; longest frame gap while training ${rec.maxGapMs.toFixed(0)} ms`);
+        const s = await state(page);
+        assert.ok(s.training.epoch < 3 || s.training.step < s.training.steps, "stopped before the end");
+        assert.equal(s.layers, null);
+        assert.match(await page.getByTestId("notice").textContent(), /cancelled/i);
+        assert.equal(await page.getByTestId("train-button").isEnabled(), true);
+        await screenshot(page, `train-${path}-cancelled`);
+        // Still usable: a small run completes.
+        await configure(page, SMALL);
+        await waitForConfig(page, { classes: [1, 3, 7], per_class: 200 });
+        await page.getByTestId("train-button").click();
+        assert.equal(await waitForPhase(page, ["ready", "error"], 600_000), "ready");
+        assert.deepEqual(problems, []);
+      } finally {
+        await context.close();
+      }
+    });
+  });
+}
+
+test("invalid settings are refused with a message next to each field", async () => {
+  const browser = await launch();
+  const { context, page, problems } = await openPage(browser, server.url);
+  try {
+    await waitForPhase(page, "idle");
+    const before = (await state(page)).config;
+    const cases = [
+      ["epochs", "0", /at least one epoch/],
+      ["batch_size", "100000", /larger than the training set/],
+      ["learning_rate", "-1", /learning rate/],
+      ["learning_rate", "fast", /learning rate/],
+      ["hidden", "32, 0", /at least one neuron/],
+      ["per_class", "lots", /whole number/],
+    ];
+    for (const [field, value, message] of cases) {
+      await page.getByTestId(`config-${field}`).fill(value);
+      const note = page.getByTestId(`field-error-${field}`);
+      await note.waitFor({ state: "visible" });
+      assert.match(await note.textContent(), message, `${field} = ${value}`);
+      await page.getByTestId("train-button").click();
+      await page.getByTestId("notice").waitFor({ state: "visible" });
+      assert.match(await page.getByTestId("notice").textContent(), /Fix the settings/);
+      const s = await state(page);
+      assert.equal(s.phase, "idle", "nothing trains");
+      assert.deepEqual(s.config, before, "the last valid configuration stays");
+      await page.getByTestId(`config-${field}`).fill(field === "hidden" ? "32, 64" : field === "per_class" ? "" : String(before[field]));
+      await note.waitFor({ state: "hidden" });
+    }
+    await page.getByRole("button", { name: "None" }).click();
+    await page.getByTestId("class-4").check();
+    await page.getByTestId("field-error-classes").waitFor({ state: "visible" });
+    await screenshot(page, "train-invalid-settings");
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+    await browser.close();
+  }
+});
