@@ -5,6 +5,7 @@ pub mod automation;
 pub mod backend;
 pub mod browser;
 pub mod loader;
+pub mod probe;
 pub mod runner;
 pub mod session;
 pub mod state;

@@ -38,6 +38,8 @@ fn KSelect(index: usize, name: String) -> impl IntoView {
                 }
             }
         });
+        // The probe's path and verdict depend on K.
+        crate::app::probe::refresh(state);
     };
     view! {
         <select data-testid=format!("k-select-{name}") aria-label=format!("K for layer {name}") on:change=on_change>

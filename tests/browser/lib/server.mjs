@@ -6,7 +6,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-export const DIST = path.resolve(here, "../../../dist");
+// SIGPATH_DIST lets several builds be tested side by side (e.g. `trunk build --dist /tmp/x`).
+export const DIST = path.resolve(process.env.SIGPATH_DIST ?? path.resolve(here, "../../../dist"));
 
 const TYPES = {
   ".html": "text/html; charset=utf-8",
