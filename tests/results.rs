@@ -3,7 +3,7 @@
 
 use burn::prelude::*;
 use futures_lite::future::block_on;
-use sigpath::core::analysis::{K_RANGE, analyse_layer};
+use sigpath::core::analysis::{K_RANGE, Mahalanobis, analyse_layer};
 use sigpath::core::config::ExperimentConfig;
 use sigpath::core::data::idx::{decode_images, decode_labels};
 use sigpath::core::data::subset::select_indices;
@@ -133,7 +133,29 @@ fn probing_places_an_input_on_a_path_and_judges_it() {
     for (layer, result) in probe.layers.iter().zip(&results.layers) {
         assert!(layer.cluster < result.k());
         assert_eq!(result.pca.project(&layer.activations).unwrap(), layer.plane);
+        // The path's step is the nearest centre under the K in use, found here by brute force.
+        let centres = &result.clustering().centers;
+        let distance = |row: &[f32], c: usize| {
+            row.iter().zip(centres.row(c)).map(|(a, b)| f64::from(a - b).powi(2)).sum::<f64>().sqrt()
+        };
+        let nearest = (0..centres.nrows()).min_by(|&a, &b| distance(&layer.activations, a).total_cmp(&distance(&layer.activations, b))).unwrap();
+        assert_eq!(layer.cluster, nearest, "layer {}", layer.name);
+        // Its distance: Mahalanobis to the nearest cluster mean with the clusters'
+        // pooled covariance, here through the precision matrix (not the whitened
+        // form the page uses).
+        let model = Mahalanobis::fit(result.signatures.view(), &result.clustering().labels).unwrap();
+        let mahalanobis = |row: &[f32]| model.distance(row).unwrap().1;
+        assert!((f64::from(layer.distance) - mahalanobis(&layer.activations)).abs() < 1e-3 * (1.0 + f64::from(layer.distance)));
+        // Its percentile: share of evaluation images nearer their own centre (ties half).
+        let own: Vec<f64> = result.signatures.rows().into_iter().map(|row| mahalanobis(&row.to_vec())).collect();
+        let d = f64::from(layer.distance);
+        let below = own.iter().filter(|&&o| o < d - 1e-4).count() as f64;
+        let ties = own.iter().filter(|&&o| (o - d).abs() <= 1e-4).count() as f64;
+        let expected = (below + 0.5 * ties) / own.len() as f64;
+        assert!((layer.percentile - expected).abs() <= ties / own.len() as f64 + 1e-9, "{} vs {expected}", layer.percentile);
     }
+    let mean = probe.layers.iter().map(|l| l.percentile).sum::<f64>() / probe.layers.len() as f64;
+    assert!((probe.ood_score - mean).abs() < 1e-12, "the score is the mean layer percentile");
     let snapshot = probe.snapshot(ProbeSource::Dataset, &results.classes);
     assert_eq!(snapshot.prediction, 7);
     assert_eq!(snapshot.ood_verdict, "in-distribution");

@@ -1,8 +1,9 @@
-//! Fetch, inflate and parse the data sets shipped in `data/`.
+//! Fetch, inflate and parse the data sets shipped in `data/`: the test split
+//! first (the demo and every view need it), the training images on demand.
 
 use std::sync::Arc;
 
-use crate::core::data::{Dataset, DatasetKind, LabeledImages, idx};
+use crate::core::data::{Dataset, DatasetKind, Images, LabeledImages, idx};
 
 /// One file of a data set, with the words used for it in messages.
 struct Asset {
@@ -10,8 +11,9 @@ struct Asset {
     what: &'static str,
 }
 
-fn assets(kind: DatasetKind) -> &'static [(Asset, Asset)] {
-    const MNIST: &[(Asset, Asset)] = &[
+/// MNIST's (images, labels) files: the training pair, then the test pair.
+fn mnist_files() -> [(Asset, Asset); 2] {
+    [
         (
             Asset { path: "data/mnist/train-images-idx3-ubyte.gz", what: "MNIST training images" },
             Asset { path: "data/mnist/train-labels-idx1-ubyte.gz", what: "MNIST training labels" },
@@ -20,15 +22,15 @@ fn assets(kind: DatasetKind) -> &'static [(Asset, Asset)] {
             Asset { path: "data/mnist/t10k-images-idx3-ubyte.gz", what: "MNIST test images" },
             Asset { path: "data/mnist/t10k-labels-idx1-ubyte.gz", what: "MNIST test labels" },
         ),
-    ];
-    const ANIMALS: &[(Asset, Asset)] = &[(
+    ]
+}
+
+/// Animal-Shape's one (images, labels) pair.
+fn animals_files() -> (Asset, Asset) {
+    (
         Asset { path: "data/animals/animal-images-idx3-ubyte.gz", what: "Animal-Shape images" },
         Asset { path: "data/animals/animal-labels-idx1-ubyte.gz", what: "Animal-Shape labels" },
-    )];
-    match kind {
-        DatasetKind::Mnist => MNIST,
-        DatasetKind::Animals => ANIMALS,
-    }
+    )
 }
 
 async fn load_file(asset: &Asset) -> Result<Vec<u8>, String> {
@@ -51,30 +53,73 @@ async fn load_split(images: &Asset, labels: &Asset, kind: DatasetKind) -> Result
         .map_err(|e| format!("The {} and {} do not match: {e}.", images.what, labels.what))
 }
 
-/// Load a whole data set; `on_progress(done, total)` is called after each file pair.
-pub async fn load_dataset(kind: DatasetKind, mut on_progress: impl FnMut(usize, usize)) -> Result<Arc<Dataset>, String> {
-    let pairs = assets(kind);
-    let mut splits = Vec::new();
-    on_progress(0, pairs.len());
-    for (done, (images, labels)) in pairs.iter().enumerate() {
-        splits.push(load_split(images, labels, kind).await?);
-        on_progress(done + 1, pairs.len());
-        super::browser::yield_now().await;
-    }
-    let dataset = match (kind, splits.len()) {
-        (DatasetKind::Mnist, 2) => {
-            let test = splits.pop();
-            let train = splits.pop();
-            match (train, test) {
-                (Some(train), Some(test)) => Dataset { kind, train, test },
-                _ => return Err("The MNIST files are incomplete.".into()),
+/// What a first load brings: the test split, and how many training images
+/// each class has. For MNIST the training images (9.9 MB) wait until the
+/// visitor trains ([`load_training`]); only the training labels (29 kB) come
+/// now, so the counts and the form's checks are exact from the start.
+pub struct FirstLoad {
+    /// `train` is empty until [`load_training`] fills it (MNIST); Animal-Shape
+    /// ships as one file, so both its splits arrive at once.
+    pub dataset: Arc<Dataset>,
+    /// Training images of each class value `0..class_count`.
+    pub train_counts: Vec<usize>,
+}
+
+fn empty_split() -> LabeledImages {
+    LabeledImages { images: Images { count: 0, pixels: Vec::new() }, labels: Vec::new() }
+}
+
+/// Load what the page needs before anyone trains; `on_progress(done, total)`
+/// is called after each file.
+pub async fn load_dataset(kind: DatasetKind, mut on_progress: impl FnMut(usize, usize)) -> Result<FirstLoad, String> {
+    match kind {
+        DatasetKind::Mnist => {
+            let [train_pair, test_pair] = mnist_files();
+            let total = 3;
+            on_progress(0, total);
+            let test = load_split(&test_pair.0, &test_pair.1, kind).await?;
+            on_progress(2, total);
+            let labels = &train_pair.1;
+            let train_labels = idx::parse_labels(&load_file(labels).await?)
+                .map_err(|e| format!("The {} ({}) could not be read: {e}.", labels.what, labels.path))?;
+            let mut counts = vec![0; usize::from(kind.class_count())];
+            for &label in &train_labels {
+                if let Some(count) = counts.get_mut(usize::from(label)) {
+                    *count += 1;
+                }
             }
+            on_progress(total, total);
+            Ok(FirstLoad { dataset: Arc::new(Dataset { kind, train: empty_split(), test }), train_counts: counts })
         }
-        (DatasetKind::Animals, 1) => match splits.pop() {
-            Some(all) => Dataset::split_animals(all),
-            None => return Err("The Animal-Shape files are incomplete.".into()),
-        },
-        _ => return Err(format!("The {} files are incomplete.", kind.title())),
+        DatasetKind::Animals => {
+            let (images, labels) = animals_files();
+            on_progress(0, 1);
+            let dataset = Dataset::split_animals(load_split(&images, &labels, kind).await?);
+            on_progress(1, 1);
+            let train_counts = dataset.train.counts_by_label(kind.class_count());
+            Ok(FirstLoad { dataset: Arc::new(dataset), train_counts })
+        }
+    }
+}
+
+/// Whether `dataset`'s training images are here (see [`FirstLoad`]).
+pub fn has_training_images(dataset: &Dataset) -> bool {
+    !dataset.train.is_empty()
+}
+
+/// The training split of `dataset`, fetched now if it was left out of the
+/// first load; returns the data set with both splits.
+pub async fn load_training(dataset: Arc<Dataset>) -> Result<Arc<Dataset>, String> {
+    if has_training_images(&dataset) {
+        return Ok(dataset);
+    }
+    let train = match dataset.kind {
+        DatasetKind::Mnist => {
+            let [train_pair, _] = mnist_files();
+            load_split(&train_pair.0, &train_pair.1, dataset.kind).await?
+        }
+        // Both splits come with the first load.
+        DatasetKind::Animals => return Ok(dataset),
     };
-    Ok(Arc::new(dataset))
+    Ok(Arc::new(Dataset { kind: dataset.kind, train, test: dataset.test.clone() }))
 }

@@ -5,6 +5,8 @@ pub mod automation;
 pub mod backend;
 pub mod browser;
 pub mod loader;
+pub mod ood;
+pub mod persist;
 pub mod probe;
 pub mod runner;
 pub mod session;
@@ -23,41 +25,82 @@ pub fn start() {
 }
 
 /// Make sure the data set `kind` is loaded (or loading); errors go to the page.
+/// Only the configured data set drives the phase and the progress bar: a second
+/// one fetched in the background (Animal-Shape images as foreign probes) never
+/// leaves the page "loading" nor disturbs "ready" or a running training, and
+/// its failure is a notice, not an error phase.
 pub fn ensure_dataset(state: AppState, kind: DatasetKind) {
     let present = state.datasets.with_untracked(|d| d.contains_key(&kind));
     let in_flight = state.loading.with_untracked(|l| l.contains(&kind));
-    if present || in_flight {
+    let configured = move || state.config.with_untracked(|c| c.dataset) == kind;
+    if present {
+        return;
+    }
+    if in_flight {
+        // A background load became the configured one: the page now waits for it.
+        if configured() && !state.running.get_untracked() {
+            state.phase.set(Phase::Loading);
+        }
         return;
     }
     state.loading.update(|l| l.push(kind));
-    state.phase.set(Phase::Loading);
+    if configured() {
+        state.phase.set(Phase::Loading);
+    }
     leptos::task::spawn_local(async move {
         let label = format!("Loading {}", kind.title());
         let result = loader::load_dataset(kind, |done, total| {
-            state.progress.set(Some(Progress {
-                label: label.clone(),
-                fraction: done as f64 / total.max(1) as f64,
-                detail: format!("{done} of {total} files"),
-            }));
+            // The bar belongs to the run while one is going.
+            if configured() && !state.running.get_untracked() {
+                state.progress.set(Some(Progress {
+                    label: label.clone(),
+                    fraction: done as f64 / total.max(1) as f64,
+                    detail: format!("{done} of {total} files"),
+                }));
+            }
         })
         .await;
         state.loading.update(|l| l.retain(|k| *k != kind));
-        state.progress.set(None);
+        if !state.running.get_untracked() && state.progress.with_untracked(|p| p.as_ref().is_some_and(|p| p.label == label)) {
+            state.progress.set(None);
+        }
         match result {
-            Ok(dataset) => {
+            Ok(loaded) => {
+                state.train_counts.update(|c| {
+                    c.insert(kind, loaded.train_counts);
+                });
                 state.datasets.update(|d| {
-                    d.insert(kind, dataset);
+                    d.insert(kind, loaded.dataset);
                 });
                 state.timings.update(|t| {
                     t.data_ready_ms.get_or_insert_with(browser::now_ms);
                 });
-                if state.config.with_untracked(|c| c.dataset) == kind {
+                let waiting = matches!(state.phase.get_untracked(), Phase::Loading | Phase::Error);
+                if configured() && waiting {
                     // The data set on screen is usable: an older failure no longer applies.
                     state.error.set(None);
                     state.phase.set(Phase::Idle);
                 }
             }
-            Err(message) => state.fail(message),
+            Err(message) if configured() => state.fail(message),
+            Err(message) => state.notice.set(Some(message)),
         }
     });
+}
+
+/// The configured data set with its training images, fetching them first if
+/// the first load left them out (MNIST: they load when the visitor trains).
+pub async fn ensure_training(state: AppState, kind: DatasetKind) -> Result<std::sync::Arc<crate::core::data::Dataset>, String> {
+    let dataset = state
+        .datasets
+        .with_untracked(|d| d.get(&kind).cloned())
+        .ok_or("The data set is still loading; train again in a moment.")?;
+    if loader::has_training_images(&dataset) {
+        return Ok(dataset);
+    }
+    let full = loader::load_training(dataset).await?;
+    state.datasets.update(|d| {
+        d.insert(kind, full.clone());
+    });
+    Ok(full)
 }

@@ -21,6 +21,8 @@ use super::state::{AppState, Curves, Progress};
 
 /// Work between two yields to the browser: under a frame.
 const SLICE_MS: f64 = 12.0;
+/// How often training progress is read back and shown.
+const PUBLISH_MS: f64 = 200.0;
 
 enum RunError {
     Cancelled,
@@ -54,6 +56,7 @@ pub fn start(state: AppState) {
         s.probe_model = None;
         s.weights = None;
     });
+    super::persist::run_started(&config);
     leptos::task::spawn_local(async move {
         let outcome = run(state, config, run_id).await;
         if state.run_id.get_untracked() != run_id {
@@ -61,6 +64,8 @@ pub fn start(state: AppState) {
         }
         state.running.set(false);
         state.progress.set(None);
+        // Keep the finished experiment in the browser (and apply a share link's K).
+        super::persist::run_ended(state, outcome.is_ok());
         match outcome {
             Ok(()) => {}
             Err(RunError::Cancelled) => {
@@ -107,7 +112,17 @@ fn seconds_left(elapsed_ms: f64, done: usize, total: usize) -> String {
 }
 
 async fn run(state: AppState, config: ExperimentConfig, run_id: u64) -> Result<(), RunError> {
-    let dataset = state.current_dataset().ok_or_else(|| failed("The data set is still loading; train again in a moment."))?;
+    state.phase.set(Phase::Training);
+    if !state.current_dataset().is_some_and(|d| super::loader::has_training_images(&d)) {
+        // The first visit loads the test split only: the training images come now.
+        state.progress.set(Some(Progress {
+            label: format!("Loading the {} training images", config.dataset.title()),
+            fraction: 0.0,
+            detail: "they load the first time you train".into(),
+        }));
+    }
+    let dataset = super::ensure_training(state, config.dataset).await.map_err(failed)?;
+    check_cancel(state)?;
     let classes = ClassSet::new(&config.classes, config.dataset.class_count()).map_err(|e| failed(format!("{e}.")))?;
     let train = Subset::new(&dataset.train, &classes, config.per_class, config.seed, "training")
         .map_err(|e| failed(format!("The training set cannot be cut: {e}.")))?;
@@ -115,7 +130,6 @@ async fn run(state: AppState, config: ExperimentConfig, run_id: u64) -> Result<(
         .map_err(|e| failed(format!("The test set cannot be cut: {e}.")))?;
     let eval = Subset::from_indices(&dataset.test, &classes, &eval_indices);
 
-    state.phase.set(Phase::Training);
     state.progress.set(Some(Progress { label: "Starting".into(), fraction: 0.0, detail: "choosing the backend".into() }));
     let backend = backend::select(state.force_cpu.get_untracked()).await;
     state.backend.set(Some(backend.kind));
@@ -137,14 +151,42 @@ async fn run(state: AppState, config: ExperimentConfig, run_id: u64) -> Result<(
     let started_ms = now_ms();
     let mut epoch_started_ms = started_ms;
     let mut pacer = Pacer::new(SLICE_MS);
+    // Reading back and redrawing the chart cost far more than a step: do them a
+    // few times a second, and at every epoch's end (profiled: redrawing after
+    // every slice took most of the epoch).
+    let mut published_ms = f64::NEG_INFINITY;
+    // On a GPU, steps are only queued: a readback waits for all of them. Bound
+    // the queue to about one publishing interval of GPU work, so progress stays
+    // smooth and cancel is quick (halve the steps between readbacks when a
+    // readback waits long, double them when it comes back at once).
+    let on_gpu = backend.kind == BackendKind::Webgpu;
+    let mut gpu_steps_per_readback: usize = 1;
+    let mut steps_since_readback: usize = 0;
     loop {
         check_cancel(state)?;
         let step = trainer.step(&train).map_err(|e| train_error(e, &backend))?;
-        if !(pacer.due() || step.epoch_finished || step.finished) {
+        steps_since_readback += 1;
+        let now = now_ms();
+        let due = if on_gpu { steps_since_readback >= gpu_steps_per_readback } else { now - published_ms >= PUBLISH_MS };
+        if !(step.epoch_finished || step.finished || due) {
+            if pacer.due() {
+                pacer.pause().await;
+            }
             continue;
         }
+        let read_started_ms = now;
         let reading = trainer.read_progress().await.map_err(|e| train_error(e, &backend))?;
         let now = now_ms();
+        if on_gpu {
+            let waited_ms = now - read_started_ms;
+            gpu_steps_per_readback = if waited_ms > PUBLISH_MS {
+                (gpu_steps_per_readback / 2).max(1)
+            } else {
+                (gpu_steps_per_readback * 2).min(256)
+            };
+            steps_since_readback = 0;
+        }
+        published_ms = now;
         let x = reading.steps_done as f64 / steps_per_epoch.max(1) as f64;
         state.curves.update(|c| {
             if let Some(window) = reading.since_last {
@@ -196,14 +238,20 @@ async fn run(state: AppState, config: ExperimentConfig, run_id: u64) -> Result<(
     yield_now().await;
     check_cancel(state)?;
     let model = trainer.model().map_err(|e| train_error(e, &backend))?;
-    let extract_started = now_ms();
-    let signatures = extract(&model, &eval, &backend.device).await.map_err(|e| {
+    // The CPU copy probes drawings and records the signatures: one batched
+    // pass there takes tens of milliseconds, where a GPU pass would pay for
+    // new shaders (seconds on a software GPU) and a round trip.
+    let probe_model = model.copy_to(&Device::flex()).await.map_err(|e| {
         if backend.kind == BackendKind::Webgpu {
-            RunError::Failed { message: format!("WebGPU failed while recording signatures ({e})."), gpu: true }
+            RunError::Failed { message: format!("WebGPU failed while reading the trained weights ({e})."), gpu: true }
         } else {
-            failed(format!("Recording the signatures failed: {e}."))
+            failed(format!("Keeping the model failed: {e}."))
         }
     })?;
+    let extract_started = now_ms();
+    let signatures = extract(&probe_model, &eval, &Device::flex())
+        .await
+        .map_err(|e| failed(format!("Recording the signatures failed: {e}.")))?;
     let extract_ms = now_ms() - extract_started;
     state.timings.update(|t| t.extract_ms = Some(extract_ms));
     if let Some(last) = state.curves.with_untracked(|c| c.loss.last().map(|p| p.0)) {
@@ -244,7 +292,6 @@ async fn run(state: AppState, config: ExperimentConfig, run_id: u64) -> Result<(
     state.timings.update(|t| t.cluster_ms = Some(cluster_ms));
 
     // Keep a CPU copy for probing drawings, and the weights for experiment files.
-    let probe_model = model.copy_to(&Device::flex()).await.map_err(|e| failed(format!("Keeping the model failed: {e}.")))?;
     let weights = probe_model.to_bytes().await.map_err(|e| failed(format!("Saving the weights failed: {e}.")))?;
     let results = RunResults::new(config, backend.kind, snapshot, eval_indices, signatures, analyses)
         .map_err(|e| failed(format!("The results could not be assembled: {e}.")))?;

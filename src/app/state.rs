@@ -8,7 +8,9 @@ use leptos::prelude::*;
 
 use crate::core::config::{ConfigDraft, ExperimentConfig};
 use crate::core::data::{Dataset, DatasetKind};
+use crate::core::findings::ForeignFinding;
 use crate::core::results::{ProbeResult, RunResults};
+use crate::core::share::link::ColorMode;
 use crate::core::snapshot::{BackendKind, OodSnapshot, Phase, ProbeSource, Snapshot, TrainingSnapshot};
 
 /// The running work's progress, for the progress bar.
@@ -33,8 +35,21 @@ pub struct Timings {
     pub cluster_ms: Option<f64>,
     /// From the end of the last stroke to updated views.
     pub probe_ms: Option<f64>,
+    /// Strokes measured so far (two strokes can take the same `probe_ms`).
+    pub probe_count: u64,
     /// From navigation start to the page being interactive.
     pub interactive_ms: Option<f64>,
+    /// The last full redraw of a layer's scatter (every evaluation image).
+    pub scatter_ms: Option<f64>,
+    /// Foreign-input analysis in the background (signatures of the foreign
+    /// set and every detector), from its start to `state().ood`.
+    pub ood_ms: Option<f64>,
+    /// The longest single slice of that work (how long it held the page).
+    pub ood_slice_ms: Option<f64>,
+    /// Re-scoring the foreign set after a change of K (synchronous).
+    pub ood_rescore_ms: Option<f64>,
+    /// Computing the two-class finding (synchronous, on a change of pair or K).
+    pub pair_ms: Option<f64>,
 }
 
 /// Points of the live training chart: x in epochs.
@@ -56,6 +71,15 @@ pub struct Probe {
     pub eval_row: Option<usize>,
 }
 
+/// Evaluation images picked out in every scatter (a hovered flow band, a
+/// contingency cell, ...), with what they are in words.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Highlight {
+    pub label: String,
+    /// Rows of the evaluation set.
+    pub rows: Arc<[usize]>,
+}
+
 #[derive(Clone, Copy)]
 pub struct AppState {
     pub phase: RwSignal<Phase>,
@@ -64,7 +88,12 @@ pub struct AppState {
     pub config: RwSignal<ExperimentConfig>,
     /// The form as typed.
     pub draft: RwSignal<ConfigDraft>,
+    /// The loaded data sets. A data set's `train` split stays empty until the
+    /// visitor trains (`app::ensure_training`); `train_counts` has its sizes.
     pub datasets: RwSignal<HashMap<DatasetKind, Arc<Dataset>>>,
+    /// Training images of each class value, per loaded data set (known before
+    /// the training images themselves are loaded).
+    pub train_counts: RwSignal<HashMap<DatasetKind, Vec<usize>>>,
     /// Data sets being fetched right now.
     pub loading: RwSignal<Vec<DatasetKind>>,
     pub progress: RwSignal<Option<Progress>>,
@@ -80,8 +109,20 @@ pub struct AppState {
     /// The finished run.
     pub results: RwSignal<Option<RunResults>>,
     pub probe: RwSignal<Option<Probe>>,
+    /// What the probe is, in words ("your drawing", "test image 123, a 7").
+    pub probe_caption: RwSignal<Option<String>>,
     pub ood: RwSignal<Option<OodSnapshot>>,
     pub share_url: RwSignal<Option<String>>,
+    /// Two kept classes compared in the findings panel (share links store it).
+    pub pair: RwSignal<Option<(u8, u8)>>,
+    /// The foreign-input analysis of the finished run (findings panel;
+    /// `app::ood`); `state.ood` is its summary.
+    pub foreign: RwSignal<Option<Arc<ForeignFinding>>>,
+    /// What that analysis is doing, or why it could not run; `None` when idle or done.
+    pub foreign_status: RwSignal<Option<String>>,
+    /// When the experiment kept in this browser (IndexedDB) was saved, in ms
+    /// since 1970; `None` when nothing is kept.
+    pub autosaved_at: RwSignal<Option<f64>>,
     /// A run is in progress (training or analysing).
     pub running: RwSignal<bool>,
     /// The visitor pressed cancel.
@@ -92,6 +133,10 @@ pub struct AppState {
     pub offer_cpu: RwSignal<bool>,
     /// A short, non-error message ("Training cancelled").
     pub notice: RwSignal<Option<String>>,
+    /// How the scatters colour the images (share links store it).
+    pub color_mode: RwSignal<ColorMode>,
+    /// Images picked out in the scatters while another view is hovered.
+    pub highlight: RwSignal<Option<Highlight>>,
 }
 
 impl AppState {
@@ -103,6 +148,7 @@ impl AppState {
             draft: RwSignal::new(ConfigDraft::from(&config)),
             config: RwSignal::new(config),
             datasets: RwSignal::new(HashMap::new()),
+            train_counts: RwSignal::new(HashMap::new()),
             loading: RwSignal::new(Vec::new()),
             progress: RwSignal::new(None),
             backend: RwSignal::new(None),
@@ -113,13 +159,20 @@ impl AppState {
             curves: RwSignal::new(Curves::default()),
             results: RwSignal::new(None),
             probe: RwSignal::new(None),
+            probe_caption: RwSignal::new(None),
             ood: RwSignal::new(None),
             share_url: RwSignal::new(None),
+            pair: RwSignal::new(None),
+            foreign: RwSignal::new(None),
+            foreign_status: RwSignal::new(None),
+            autosaved_at: RwSignal::new(None),
             running: RwSignal::new(false),
             cancel_requested: RwSignal::new(false),
             run_id: RwSignal::new(0),
             offer_cpu: RwSignal::new(false),
             notice: RwSignal::new(None),
+            color_mode: RwSignal::new(ColorMode::default()),
+            highlight: RwSignal::new(None),
         }
     }
 

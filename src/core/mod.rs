@@ -3,6 +3,7 @@
 pub mod analysis;
 pub mod config;
 pub mod data;
+pub mod findings;
 pub mod model;
 pub mod probe;
 pub mod results;

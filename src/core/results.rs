@@ -7,8 +7,8 @@ use ndarray::{Array2, ArrayView1};
 use thiserror::Error;
 
 use crate::core::analysis::{
-    AnalysisError, Clustering, Contingency, LayerAnalysis, Pca2, ReferenceDistances, choose_k, emergence,
-    familiarity,
+    AnalysisError, Clustering, Contingency, LayerAnalysis, Mahalanobis, Pca2, ReferenceDistances, Whitened, choose_k,
+    emergence, is_unfamiliar, ood_score,
 };
 use crate::core::config::ExperimentConfig;
 use crate::core::data::{ClassSet, DataError};
@@ -61,6 +61,13 @@ pub struct LayerResult {
     /// `[n, 2]`: every signature in the PCA plane.
     pub plane: Array2<f32>,
     k_override: Option<usize>,
+    /// How far a signature is from the clusters under the K in use: the
+    /// Mahalanobis distance to the nearest cluster centre, with the clusters'
+    /// pooled covariance. Plain Euclidean distance mostly measures how much ink
+    /// an image has (AUROC 0.92-0.94 against Animal-Shape, about what the mean
+    /// pixel value alone gives); scaling by the spread of the signatures is what
+    /// separates foreign inputs (0.97 on the same runs; see the README).
+    metric: Whitened,
     /// Nearest-centre distances of the evaluation set under the K in use.
     reference: ReferenceDistances,
 }
@@ -96,9 +103,9 @@ impl LayerResult {
         k_override: Option<usize>,
     ) -> Result<Self, ResultsError> {
         let first = clusterings.first().ok_or_else(|| ResultsError::Mismatch(format!("layer {name} has no clustering")))?;
-        let reference = ReferenceDistances::from_clustering(signatures.view(), first)?;
+        let (metric, reference) = familiarity_metric(&signatures, first)?;
         let mut layer =
-            Self { name, signatures, clusterings, silhouettes, scores, pca, plane, k_override: None, reference };
+            Self { name, signatures, clusterings, silhouettes, scores, pca, plane, k_override: None, metric, reference };
         layer.set_k(k_override)?;
         Ok(layer)
     }
@@ -138,10 +145,30 @@ impl LayerResult {
                 return Err(ResultsError::UnknownK { layer: self.name.clone(), k });
             }
         }
+        let previous = self.k_override;
         self.k_override = k;
-        let clustering = self.clustering();
-        self.reference = ReferenceDistances::from_clustering(self.signatures.view(), clustering)?;
-        Ok(())
+        match familiarity_metric(&self.signatures, self.clustering()) {
+            Ok((metric, reference)) => {
+                self.metric = metric;
+                self.reference = reference;
+                Ok(())
+            }
+            Err(e) => {
+                self.k_override = previous;
+                Err(e)
+            }
+        }
+    }
+
+    /// Distance of one signature to the nearest cluster centre under the K in
+    /// use (the familiarity metric, see `metric`).
+    pub fn familiarity_distance(&self, signature: &[f32]) -> Result<f32, ResultsError> {
+        Ok(self.metric.nearest(signature)?.1 as f32)
+    }
+
+    /// [`Self::familiarity_distance`] of every row of `data`.
+    pub fn familiarity_distances(&self, data: ndarray::ArrayView2<f32>) -> Result<Vec<f32>, ResultsError> {
+        Ok(self.metric.nearest_rows(data)?.into_iter().map(|(_, d)| d as f32).collect())
     }
 
     /// The clustering under the K in use.
@@ -162,7 +189,7 @@ impl LayerResult {
         Contingency::new(&self.clustering().labels, targets)
     }
 
-    /// Nearest-centre distances of the evaluation set under the K in use.
+    /// Familiarity distances of the evaluation set under the K in use.
     pub fn reference(&self) -> &ReferenceDistances {
         &self.reference
     }
@@ -369,36 +396,39 @@ impl RunResults {
             .collect()
     }
 
-    /// Send one input's signature through the clusters of every layer.
+    /// Send one input's signature through the clusters of every layer: the
+    /// path follows the K-means assignment (nearest centre); the familiarity
+    /// of each layer is the percentile of its distance among the evaluation
+    /// set's own distances.
     pub fn probe(&self, signature: &SingleSignature) -> Result<ProbeResult, ResultsError> {
         if signature.layers.len() != self.layers.len() {
             return Err(ResultsError::Mismatch("the probe's layers differ from the run's".into()));
         }
-        let centres: Vec<_> = self.layers.iter().map(|l| (l.clustering().centers.view(), l.reference())).collect();
-        let values: Vec<&[f32]> = signature.layers.iter().map(|(_, v)| v.as_slice()).collect();
-        let judged = familiarity(&centres, &values)?;
-        let layers = self
-            .layers
-            .iter()
-            .zip(&signature.layers)
-            .zip(judged.layers)
-            .map(|((layer, (_, activations)), judged)| {
-                Ok(ProbeLayer {
-                    name: layer.name.clone(),
-                    plane: layer.pca.project(activations)?,
-                    activations: activations.clone(),
-                    cluster: judged.cluster,
-                    distance: judged.distance,
-                    percentile: judged.percentile,
-                })
-            })
-            .collect::<Result<Vec<_>, AnalysisError>>()?;
+        let mut layers = Vec::with_capacity(self.layers.len());
+        for (layer, (_, activations)) in self.layers.iter().zip(&signature.layers) {
+            let (cluster, _) = layer
+                .clustering()
+                .nearest(ArrayView1::from(activations.as_slice()))
+                .ok_or(AnalysisError::EmptyData)?;
+            let distance = layer.familiarity_distance(activations)?;
+            let percentile = layer.reference().percentile_rank(distance).ok_or(AnalysisError::EmptyData)?;
+            layers.push(ProbeLayer {
+                name: layer.name.clone(),
+                plane: layer.pca.project(activations)?,
+                activations: activations.clone(),
+                cluster,
+                distance,
+                percentile,
+            });
+        }
+        let percentiles: Vec<f64> = layers.iter().map(|l| l.percentile).collect();
+        let score = ood_score(&percentiles).ok_or(AnalysisError::EmptyData)?;
         Ok(ProbeResult {
             prediction: signature.prediction,
             probabilities: signature.probabilities.clone(),
             layers,
-            ood_score: judged.score,
-            unfamiliar: judged.unfamiliar,
+            ood_score: score,
+            unfamiliar: is_unfamiliar(score),
         })
     }
 
@@ -573,6 +603,14 @@ impl RunResults {
         let results = Self { config: file.config, classes, backend, training, eval, layers };
         Ok((results, file.weights, file.view))
     }
+}
+
+/// The familiarity metric of a layer under one clustering, and the evaluation
+/// set's own distances under it.
+fn familiarity_metric(signatures: &Array2<f32>, clustering: &Clustering) -> Result<(Whitened, ReferenceDistances), ResultsError> {
+    let metric = Mahalanobis::fit(signatures.view(), &clustering.labels)?.whiten()?;
+    let distances = metric.nearest_rows(signatures.view())?.into_iter().map(|(_, d)| d as f32).collect();
+    Ok((metric, ReferenceDistances::new(distances)))
 }
 
 fn squared_distance(a: ArrayView1<f32>, b: ArrayView1<f32>) -> f64 {

@@ -108,8 +108,27 @@ pub struct ProbeSnapshot {
 pub struct OodSnapshot {
     /// The foreign set scored against the evaluation set ("animals").
     pub probe_set: String,
+    /// Nearest-centre distance detector per layer (K in use; the distance is
+    /// scaled by the clusters' pooled covariance, as in the probe's verdict).
     pub auroc_by_layer: BTreeMap<String, f64>,
+    /// The same with plain Euclidean distances, for comparison.
+    #[serde(default)]
+    pub auroc_euclidean_by_layer: BTreeMap<String, f64>,
     pub auroc_max_softmax: f64,
+    /// Mean distance rank over all layers (the probe's familiarity score).
+    #[serde(default)]
+    pub auroc_all_layers: Option<f64>,
+    /// Mahalanobis distance to the nearest class mean, per layer.
+    #[serde(default)]
+    pub auroc_mahalanobis: BTreeMap<String, f64>,
+    /// The mean pixel value as a detector: the yardstick that ignores the network.
+    #[serde(default)]
+    pub auroc_ink: Option<f64>,
+    /// Images scored on each side.
+    #[serde(default)]
+    pub foreign_count: usize,
+    #[serde(default)]
+    pub in_count: usize,
 }
 
 /// The page's state as the automation surface reports it.

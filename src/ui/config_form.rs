@@ -7,10 +7,10 @@ use crate::app::state::AppState;
 use crate::core::config::{Arch, ConfigDraft, ConfigField, ExperimentConfig, FieldError};
 use crate::core::data::DatasetKind;
 
-/// Size of the training subset `config` selects, when its data set is loaded.
+/// Size of the training subset `config` selects, once its data set's counts
+/// are known (before its training images are loaded: see `AppState::train_counts`).
 pub fn training_images(state: AppState, config: &ExperimentConfig) -> Option<usize> {
-    let dataset = state.datasets.with(|d| d.get(&config.dataset).cloned())?;
-    let counts = dataset.train.counts_by_label(config.dataset.class_count());
+    let counts = state.train_counts.with(|c| c.get(&config.dataset).cloned())?;
     Some(
         config
             .sorted_classes()

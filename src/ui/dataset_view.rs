@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use wasm_bindgen::{Clamped, JsCast};
 
+use crate::app::loader::has_training_images;
 use crate::app::state::AppState;
 use crate::core::data::subset::select_indices;
 use crate::core::data::{ClassSet, IMAGE_SIDE};
@@ -49,22 +50,33 @@ pub fn DatasetView() -> impl IntoView {
     let state = expect_context::<AppState>();
     let canvas = NodeRef::<leptos::html::Canvas>::new();
 
-    // Counts and sample indices of the current selection.
+    // Whether the training images are here (MNIST's load when the visitor trains).
+    let has_train = move || state.current_dataset().is_some_and(|d| has_training_images(&d));
+
+    // Counts and sample indices of the current selection. The training counts
+    // come from the labels, so they are exact before the images load; until
+    // then the samples are test images of the kept classes.
     let selection = Memo::new(move |_| {
         let config = state.config.get();
         let dataset = state.datasets.with(|d| d.get(&config.dataset).cloned())?;
+        let train_counts = state.train_counts.with(|c| c.get(&config.dataset).cloned())?;
         let classes = ClassSet::new(&config.classes, config.dataset.class_count()).ok()?;
-        let train = select_indices(&dataset.train, &classes, config.per_class, config.seed, "training").ok()?;
         let test_counts = dataset.test.counts_by_label(config.dataset.class_count());
+        let (split, picked) = if has_training_images(&dataset) {
+            (&dataset.train, select_indices(&dataset.train, &classes, config.per_class, config.seed, "training").ok()?)
+        } else {
+            (&dataset.test, select_indices(&dataset.test, &classes, None, config.seed, "test").ok()?)
+        };
         let mut counts = Vec::new();
         let mut samples = Vec::new();
         for &class in classes.values() {
-            let of_class: Vec<usize> = train.iter().copied().filter(|&i| dataset.train.labels[i] == class).collect();
-            samples.extend(of_class.iter().take(SAMPLES_PER_CLASS).copied());
+            samples.extend(picked.iter().copied().filter(|&i| split.labels.get(i) == Some(&class)).take(SAMPLES_PER_CLASS));
+            let available = train_counts.get(class as usize).copied().unwrap_or(0);
             counts.push(ClassCount {
                 class,
                 name: config.dataset.class_name(class),
-                train: of_class.len(),
+                // What `select_indices` keeps: all of a class, or `per_class` of them.
+                train: config.per_class.map_or(available, |n| n.min(available)),
                 test: test_counts.get(class as usize).copied().unwrap_or(0),
             });
         }
@@ -74,18 +86,27 @@ pub fn DatasetView() -> impl IntoView {
     Effect::new(move |_| {
         let Some(element) = canvas.get() else { return };
         let Some(dataset) = state.current_dataset() else { return };
+        let split = if has_training_images(&dataset) { &dataset.train } else { &dataset.test };
         selection.with(|s| {
             let Some((_, samples)) = s else { return };
-            let images: Vec<&[u8]> = samples.iter().filter_map(|&i| dataset.train.images.image(i)).collect();
+            let images: Vec<&[u8]> = samples.iter().filter_map(|&i| split.images.image(i)).collect();
             paint_images(&element, &images, SAMPLES_PER_CLASS);
         });
     });
 
     let title = move || {
         let kind = state.config.with(|c| c.dataset);
-        match state.current_dataset() {
-            Some(d) => format!("{}: {} training and {} test images", kind.title(), d.train.len(), d.test.len()),
-            None => format!("{}: loading…", kind.title()),
+        let train = state.train_counts.with(|c| c.get(&kind).map(|c| c.iter().sum::<usize>()));
+        match (state.current_dataset(), train) {
+            (Some(d), Some(train)) if has_training_images(&d) => {
+                format!("{}: {train} training and {} test images", kind.title(), d.test.len())
+            }
+            (Some(d), Some(train)) => format!(
+                "{}: {train} training images (they load when you train) and {} test images",
+                kind.title(),
+                d.test.len()
+            ),
+            _ => format!("{}: loading…", kind.title()),
         }
     };
     let total = move || selection.with(|s| s.as_ref().map(|(c, _)| c.iter().map(|c| c.train).sum::<usize>()).unwrap_or(0));
@@ -110,7 +131,11 @@ pub fn DatasetView() -> impl IntoView {
             <figure class="samples">
                 <canvas node_ref=canvas data-testid="sample-grid" class="pixelated"
                     aria-label="Sample images of the kept classes, one row per class"></canvas>
-                <figcaption>"Samples of the selection, one row per kept class."</figcaption>
+                <figcaption>{move || if has_train() {
+                    "Samples of the selection, one row per kept class."
+                } else {
+                    "Test images of the kept classes, one row per class; the training images load when you train."
+                }}</figcaption>
             </figure>
         </Show>
     }

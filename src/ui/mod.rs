@@ -3,8 +3,12 @@
 pub mod canvas;
 mod config_form;
 mod dataset_view;
+mod draw;
+mod findings;
 mod layers_panel;
+mod share;
 mod train_panel;
+mod views;
 mod widgets;
 
 use leptos::prelude::*;
@@ -12,6 +16,7 @@ use leptos::prelude::*;
 use crate::app::state::AppState;
 use config_form::ConfigForm;
 use dataset_view::DatasetView;
+use draw::DrawPanel;
 use layers_panel::LayersPanel;
 use train_panel::{TrainControls, TrainingPanel};
 use widgets::{BackendBadge, ErrorBanner, ProgressBar};
@@ -21,6 +26,11 @@ pub fn App() -> impl IntoView {
     let state = AppState::new();
     provide_context(state);
     crate::app::automation::install(state);
+    // Share link, autosave, and what the first screen shows (a link, the kept experiment or the demo).
+    crate::app::persist::install(state);
+    crate::app::probe::install_automation(state);
+    // Foreign inputs for the findings panel, scored in the background after each run.
+    crate::app::ood::install(state);
 
     // Load the data set the configuration names, whenever it changes.
     Effect::new(move |_| {
@@ -40,10 +50,16 @@ pub fn App() -> impl IntoView {
             <aside class="panel config">
                 <ConfigForm/>
                 <TrainControls/>
+                <share::SharePanel/>
             </aside>
             <div class="main-column">
                 <TrainingPanel/>
+                <Show when=move || state.results.with(Option::is_some)>
+                    <DrawPanel/>
+                </Show>
                 <LayersPanel/>
+                <views::ViewsPanel/>
+                <findings::FindingsPanel/>
                 <section class="panel data">
                     <DatasetView/>
                 </section>

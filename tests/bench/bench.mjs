@@ -338,14 +338,14 @@ async function sigpathRun({ run, backend, batchSize }) {
         for (let s = 0; s < PROBE_STROKES; s += 1) {
           const clear = page.getByTestId("clear-drawing");
           if ((await clear.count()) > 0) await clear.click();
-          const before = (await sigpathTimings(page)).probe_ms ?? null;
+          // probe_count moves on every probe, so equal latencies are not missed.
+          const before = (await sigpathTimings(page)).probe_count ?? 0;
           await drawStroke(page, box, STROKES[s % STROKES.length]);
-          // A stroke whose latency happens to equal the last one's is taken after the wait.
-          const changed = await pollPage(page, (b) => {
-            const v = window.sigpath.timings().probe_ms;
-            return typeof v === "number" && v !== b ? v : undefined;
+          await pollPage(page, (b) => {
+            const t = window.sigpath.timings();
+            return (t.probe_count ?? 0) > b ? true : undefined;
           }, before, 10_000);
-          const v = changed ?? (await sigpathTimings(page)).probe_ms;
+          const v = (await sigpathTimings(page)).probe_ms;
           if (typeof v === "number") rec.probe_ms.push(v);
         }
         if (rec.probe_ms.length === 0) lacks(["probe_ms"], "timings().probe_ms stayed null after the strokes");

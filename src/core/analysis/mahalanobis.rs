@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use linfa_linalg::cholesky::InverseC;
+use linfa_linalg::cholesky::{Cholesky, InverseC};
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 
 use super::errors::AnalysisError;
@@ -80,5 +80,65 @@ impl Mahalanobis {
             }
         }
         best.map(|(c, sq)| (c, sq.sqrt())).ok_or(AnalysisError::EmptyData)
+    }
+}
+
+/// A [`Mahalanobis`] model in whitened coordinates: `z = Lᵀ x` with
+/// `precision = L Lᵀ`, so every Mahalanobis distance is a Euclidean one between
+/// whitened points. Whitening a point once costs `width²`; then each centre
+/// costs `width` (instead of `width²` per centre).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Whitened {
+    /// `[width, width]`: `z = x · transform` (i.e. `transform = L`).
+    transform: Array2<f64>,
+    /// `[groups, width]`, the means whitened.
+    means: Array2<f64>,
+}
+
+impl Mahalanobis {
+    /// The same model in whitened coordinates (fast distances to every mean).
+    pub fn whiten(&self) -> Result<Whitened, AnalysisError> {
+        let lower = self.precision.cholesky().map_err(|e| AnalysisError::Linalg(e.to_string()))?;
+        let means = self.means.dot(&lower);
+        Ok(Whitened { transform: lower, means })
+    }
+}
+
+impl Whitened {
+    pub fn width(&self) -> usize {
+        self.transform.nrows()
+    }
+
+    /// Index (into the fitted groups, in sorted label order) and distance of the
+    /// nearest mean of each row of `data`.
+    pub fn nearest_rows(&self, data: ArrayView2<f32>) -> Result<Vec<(usize, f64)>, AnalysisError> {
+        let data = checked_standard(data)?;
+        if data.ncols() != self.width() {
+            return Err(AnalysisError::LengthMismatch {
+                what: "signature width",
+                expected: self.width(),
+                found: data.ncols(),
+            });
+        }
+        let z = data.mapv(f64::from).dot(&self.transform);
+        Ok(z.rows().into_iter().map(|row| self.nearest_whitened(row.iter().copied())).collect())
+    }
+
+    /// Nearest mean of one point and its Mahalanobis distance.
+    pub fn nearest(&self, point: &[f32]) -> Result<(usize, f64), AnalysisError> {
+        let view = ndarray::ArrayView2::from_shape((1, point.len()), point)
+            .map_err(|_| AnalysisError::LengthMismatch { what: "signature width", expected: self.width(), found: point.len() })?;
+        self.nearest_rows(view)?.pop().ok_or(AnalysisError::EmptyData)
+    }
+
+    fn nearest_whitened(&self, z: impl Iterator<Item = f64> + Clone) -> (usize, f64) {
+        let mut best = (0, f64::INFINITY);
+        for (i, mean) in self.means.rows().into_iter().enumerate() {
+            let sq: f64 = z.clone().zip(mean.iter()).map(|(a, b)| (a - b) * (a - b)).sum();
+            if sq < best.1 {
+                best = (i, sq);
+            }
+        }
+        (best.0, best.1.max(0.0).sqrt())
     }
 }

@@ -32,7 +32,7 @@ pub use agreement::{
 };
 pub use errors::AnalysisError;
 pub use kmeans::{Clustering, FastL2, KMeansSettings, kmeans, kmeans_with};
-pub use mahalanobis::Mahalanobis;
+pub use mahalanobis::{Mahalanobis, Whitened};
 pub use ood::{
     Familiarity, LayerFamiliarity, OOD_VERDICT_THRESHOLD, ReferenceDistances, auroc, familiarity, is_unfamiliar,
     max_softmax_probability, msp_ood_score, nearest_center, ood_score, percentile_rank,

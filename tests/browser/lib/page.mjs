@@ -5,7 +5,7 @@ import { state } from "./browser.mjs";
 export async function configure(page, { dataset, classes, fields = {} } = {}) {
   if (dataset) await page.getByTestId("config-dataset").selectOption(dataset);
   if (classes) {
-    await page.getByRole("button", { name: "None" }).click();
+    await page.getByRole("button", { name: "None", exact: true }).click();
     for (const c of classes) await page.getByTestId(`class-${c}`).check();
   }
   for (const [name, value] of Object.entries(fields)) {
@@ -51,4 +51,25 @@ export async function stopRecording(page) {
     cancelAnimationFrame(window.__rec.raf);
     return window.__rec;
   });
+}
+
+/** Click Train and wait for that run to end; returns the phase it ended in
+ * ("ready" or "error"). Works when the page is already "ready" (the demo a
+ * first visit shows, or an earlier run): it waits for this run's "training". */
+export async function trainAndWait(page, timeout = 600_000) {
+  await page.evaluate(() => {
+    window.__runStarted = false;
+    window.__runWatch?.disconnect();
+    window.__runWatch = new MutationObserver(() => {
+      if (document.body.dataset.phase === "training") window.__runStarted = true;
+    });
+    window.__runWatch.observe(document.body, { attributes: true, attributeFilter: ["data-phase"] });
+  });
+  await page.getByTestId("train-button").click();
+  await page.waitForFunction(
+    () => window.__runStarted && ["ready", "error"].includes(document.body.dataset.phase),
+    null,
+    { timeout },
+  );
+  return page.evaluate(() => document.body.dataset.phase);
 }
