@@ -235,6 +235,19 @@ pub(crate) fn draw_legend<DB: DrawingBackend>(
     Ok(out)
 }
 
+/// A legend of `labels` in the categorical palette's order (label i in colour
+/// i), nothing for no labels.
+pub(crate) fn draw_categorical_legend<DB: DrawingBackend>(
+    p: &Painter<DB>,
+    x: i32,
+    y: i32,
+    width: i32,
+    labels: &[&str],
+) -> Result<Vec<LegendEntry>, ChartError> {
+    let entries: Vec<(&str, RGBColor)> = labels.iter().enumerate().map(|(i, l)| (*l, palette::categorical(i))).collect();
+    draw_legend(p, x, y, width, &entries)
+}
+
 /// What [`draw_axes`] draws.
 pub(crate) struct AxesSpec<'a> {
     pub view: ViewRect,

@@ -9,7 +9,7 @@ use plotters::prelude::*;
 use super::errors::ChartError;
 use super::frame::{PlotFrame, PxRect, ViewRect};
 use super::paint::{
-    self, AxesSpec, LegendEntry, Painter, draw_axes, draw_legend, fmt_tick, legend_width, solid,
+    self, AxesSpec, LegendEntry, Painter, draw_axes, draw_categorical_legend, fmt_tick, legend_width, solid,
     stroke,
 };
 use super::palette;
@@ -193,16 +193,7 @@ pub fn draw_scatter<DB: DrawingBackend>(
         }
     }
 
-    let entries: Vec<(&str, RGBColor)> = labels
-        .iter()
-        .enumerate()
-        .map(|(i, l)| (*l, palette::categorical(i)))
-        .collect();
-    let legend = if entries.is_empty() {
-        Vec::new()
-    } else {
-        draw_legend(&p, chart_rect.x1, full.y0 + p.px(12.0), legend_w, &entries)?
-    };
+    let legend = draw_categorical_legend(&p, chart_rect.x1, full.y0 + p.px(12.0), legend_w, &labels)?;
 
     Ok(ScatterGeometry {
         frame,

@@ -27,10 +27,16 @@ export async function waitForConfig(page, expected, timeout = 10_000) {
 }
 
 /** Record, every animation frame, the progress bar's value and the longest gap
- * between frames (how long the page could not paint or handle input). */
+ * between frames (how long the page could not paint or handle input), and the
+ * input delay of every pointer press. */
 export async function recordProgress(page) {
   await page.evaluate(() => {
-    window.__rec = { values: [], maxGapMs: 0, phases: [] };
+    window.__rec = { values: [], maxGapMs: 0, phases: [], inputDelaysMs: [] };
+    // How long a click waited before the page handled it (event creation to handler).
+    if (!window.__inputWatch) {
+      window.__inputWatch = true;
+      document.addEventListener("pointerdown", (e) => window.__rec?.inputDelaysMs.push(performance.now() - e.timeStamp), { capture: true });
+    }
     let last = performance.now();
     const tick = () => {
       const now = performance.now();
