@@ -4,7 +4,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import { serve } from "./lib/server.mjs";
-import { launch, openPage, state, waitForPhase, screenshot } from "./lib/browser.mjs";
+import { launch, openPage, state, waitForPhase, waitForSettledPhase, screenshot } from "./lib/browser.mjs";
 import { countsByLabel } from "./lib/data.mjs";
 import { trainAndWait } from "./lib/page.mjs";
 
@@ -113,7 +113,8 @@ test("a corrupted IDX asset gives a plain message and the page keeps working", a
   });
   const { context, page } = await openPage(browser, server.url);
   try {
-    assert.equal(await waitForPhase(page, ["idle", "error"]), "error");
+    // The page may ask for the file twice (for the screen, then for the demo): wait until it has given up.
+    assert.equal(await waitForSettledPhase(page, ["idle", "error"]), "error");
     const banner = page.getByTestId("error-message");
     await banner.waitFor({ state: "visible" });
     const text = await banner.textContent();

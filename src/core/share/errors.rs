@@ -47,9 +47,10 @@ pub enum ShareError {
     FileTooLarge { limit_bytes: usize },
     #[error("the experiment is larger than {limit_bytes} bytes once unpacked, which is too large")]
     PayloadTooLarge { limit_bytes: usize },
-    #[error("the experiment file is damaged: its compressed data cannot be read ({0})")]
+    /// The decoder's own words are kept for debugging, not shown: they mean nothing to a visitor.
+    #[error("the experiment file is damaged: its compressed data cannot be read")]
     CorruptCompression(String),
-    #[error("the experiment file is damaged: its contents cannot be decoded ({0})")]
+    #[error("the experiment file is damaged: its contents cannot be decoded")]
     CorruptPayload(String),
     #[error("the experiment file holds extra bytes after its end")]
     TrailingBytes,

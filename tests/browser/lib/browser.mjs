@@ -56,6 +56,24 @@ export async function waitForPhase(page, phases, timeout = 120_000) {
   return page.evaluate(() => document.body.dataset.phase);
 }
 
+/** Like waitForPhase, but the phase must also have held for `quietMs`: for a
+ * page that may pass through a phase on its way (e.g. a failed load retried). */
+export async function waitForSettledPhase(page, phases, { quietMs = 1500, timeout = 120_000 } = {}) {
+  const list = Array.isArray(phases) ? phases : [phases];
+  await page.evaluate(() => {
+    if (window.__phaseWatch) return;
+    window.__phaseChangedAt = performance.now();
+    window.__phaseWatch = new MutationObserver(() => { window.__phaseChangedAt = performance.now(); });
+    window.__phaseWatch.observe(document.body, { attributes: true, attributeFilter: ["data-phase"] });
+  });
+  await page.waitForFunction(
+    ([l, quiet]) => l.includes(document.body.dataset.phase) && performance.now() - window.__phaseChangedAt >= quiet,
+    [list, quietMs],
+    { timeout, polling: 100 },
+  );
+  return page.evaluate(() => document.body.dataset.phase);
+}
+
 /** Save a screenshot under tests/output/screenshots/. */
 export async function screenshot(page, name) {
   const dir = path.join(OUTPUT, "screenshots");

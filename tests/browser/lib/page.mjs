@@ -31,7 +31,7 @@ export async function waitForConfig(page, expected, timeout = 10_000) {
  * input delay of every pointer press. */
 export async function recordProgress(page) {
   await page.evaluate(() => {
-    window.__rec = { values: [], maxGapMs: 0, phases: [], inputDelaysMs: [] };
+    window.__rec = { values: [], labels: [], maxGapMs: 0, phases: [], inputDelaysMs: [] };
     // How long a click waited before the page handled it (event creation to handler).
     if (!window.__inputWatch) {
       window.__inputWatch = true;
@@ -43,7 +43,11 @@ export async function recordProgress(page) {
       window.__rec.maxGapMs = Math.max(window.__rec.maxGapMs, now - last);
       last = now;
       const bar = document.querySelector('[data-testid="progress"]');
-      if (bar) window.__rec.values.push(Number(bar.value));
+      if (bar) {
+        window.__rec.values.push(Number(bar.value));
+        // What the bar measures ("Training", "Loading …"): each task has its own scale.
+        window.__rec.labels.push(bar.labels?.[0]?.textContent ?? "");
+      }
       const phase = document.body.dataset.phase;
       if (window.__rec.phases.at(-1) !== phase) window.__rec.phases.push(phase);
       window.__rec.raf = requestAnimationFrame(tick);
