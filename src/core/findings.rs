@@ -498,10 +498,7 @@ pub fn ink_scores(images: &Images, indices: Option<&[usize]>) -> Vec<f32> {
 
 /// Each row's Euclidean distance to its nearest centre.
 pub fn nearest_centre_distances(centres: ArrayView2<f32>, data: ArrayView2<f32>) -> Result<Vec<f32>, FindingsError> {
-    if centres.ncols() != data.ncols() {
-        return Err(AnalysisError::LengthMismatch { what: "signature width", expected: centres.ncols(), found: data.ncols() }
-            .into());
-    }
+    crate::core::analysis::kernels::check_width(centres.ncols(), data.ncols())?;
     if centres.nrows() == 0 {
         return Err(AnalysisError::EmptyData.into());
     }

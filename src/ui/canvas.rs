@@ -20,15 +20,26 @@ pub fn draw<G>(
     css_height: f64,
     f: impl FnOnce(&DrawingArea<CanvasBackend, Shift>, f64) -> Result<G, ChartError>,
 ) -> Result<G, ChartError> {
-    let ratio = pixel_ratio();
     let css_width = match canvas.parent_element().map(|p| p.client_width()) {
         Some(w) if w > 0 => f64::from(w),
         _ => 600.0,
     };
+    draw_sized(canvas, css_width, css_height, f)
+}
+
+/// Size the canvas to `css_width` × `css_height` CSS pixels at the screen's
+/// density, then draw with `f(area, ratio)`.
+pub fn draw_sized<G>(
+    canvas: &HtmlCanvasElement,
+    css_width: f64,
+    css_height: f64,
+    f: impl FnOnce(&DrawingArea<CanvasBackend, Shift>, f64) -> Result<G, ChartError>,
+) -> Result<G, ChartError> {
+    let ratio = pixel_ratio();
     let _ = canvas.style().set_property("width", &format!("{css_width}px"));
     let _ = canvas.style().set_property("height", &format!("{css_height}px"));
-    canvas.set_width((css_width * ratio).round() as u32);
-    canvas.set_height((css_height * ratio).round() as u32);
+    canvas.set_width((css_width * ratio).round().max(1.0) as u32);
+    canvas.set_height((css_height * ratio).round().max(1.0) as u32);
     let backend = CanvasBackend::with_canvas_object(canvas.clone())
         .ok_or_else(|| ChartError::Backend("the canvas has no 2-D context".into()))?;
     let area = backend.into_drawing_area();

@@ -70,6 +70,24 @@ fn reduce(acc: [f32x4; LANES / 4]) -> f32 {
     ((acc[0] + acc[1]) + (acc[2] + acc[3])).reduce_add()
 }
 
+/// A signature of `found` values where one of `expected` belongs is an error.
+pub(crate) fn check_width(expected: usize, found: usize) -> Result<(), AnalysisError> {
+    if found == expected {
+        Ok(())
+    } else {
+        Err(AnalysisError::LengthMismatch { what: "signature width", expected, found })
+    }
+}
+
+/// One signature: `width` values, all finite.
+pub(crate) fn check_point(point: &[f32], width: usize) -> Result<(), AnalysisError> {
+    check_width(width, point.len())?;
+    match point.iter().position(|v| !v.is_finite()) {
+        Some(col) => Err(AnalysisError::NonFinite { row: 0, col }),
+        None => Ok(()),
+    }
+}
+
 /// Refuse empty, zero-width or non-finite data, and hand back a row-major
 /// (standard layout) view so rows can be read as slices.
 pub(crate) fn checked_standard(data: ArrayView2<'_, f32>) -> Result<CowArray<'_, f32, Ix2>, AnalysisError> {

@@ -8,7 +8,7 @@ use linfa_linalg::cholesky::{Cholesky, InverseC};
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 
 use super::errors::AnalysisError;
-use super::kernels::checked_standard;
+use super::kernels::{check_point, check_width, checked_standard};
 
 /// Ridge added to the shared covariance: this fraction of its mean diagonal
 /// (plus a tiny absolute floor for all-zero layers).
@@ -63,13 +63,7 @@ impl Mahalanobis {
 
     /// The nearest class mean in Mahalanobis distance: (class, distance).
     pub fn distance(&self, point: &[f32]) -> Result<(usize, f64), AnalysisError> {
-        let width = self.means.ncols();
-        if point.len() != width {
-            return Err(AnalysisError::LengthMismatch { what: "signature width", expected: width, found: point.len() });
-        }
-        if let Some(col) = point.iter().position(|v| !v.is_finite()) {
-            return Err(AnalysisError::NonFinite { row: 0, col });
-        }
+        check_point(point, self.means.ncols())?;
         let x: Array1<f64> = point.iter().map(|&v| f64::from(v)).collect();
         let mut best: Option<(usize, f64)> = None;
         for (&class, mean) in self.classes.iter().zip(self.means.rows()) {
@@ -113,13 +107,7 @@ impl Whitened {
     /// nearest mean of each row of `data`.
     pub fn nearest_rows(&self, data: ArrayView2<f32>) -> Result<Vec<(usize, f64)>, AnalysisError> {
         let data = checked_standard(data)?;
-        if data.ncols() != self.width() {
-            return Err(AnalysisError::LengthMismatch {
-                what: "signature width",
-                expected: self.width(),
-                found: data.ncols(),
-            });
-        }
+        check_width(self.width(), data.ncols())?;
         let z = data.mapv(f64::from).dot(&self.transform);
         Ok(z.rows().into_iter().map(|row| self.nearest_whitened(row.iter().copied())).collect())
     }

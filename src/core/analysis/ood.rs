@@ -14,7 +14,7 @@ use ndarray::{ArrayView1, ArrayView2};
 use serde::{Deserialize, Serialize};
 
 use super::errors::AnalysisError;
-use super::kernels::checked_standard;
+use super::kernels::{check_point, check_width, checked_standard};
 use super::kmeans::{Clustering, assign, nearest_sq};
 
 /// Combined score at or above which an input is called unfamiliar.
@@ -49,13 +49,7 @@ impl ReferenceDistances {
     /// Every point's Euclidean distance to its nearest centre of `clustering`.
     pub fn from_clustering(data: ArrayView2<f32>, clustering: &Clustering) -> Result<Self, AnalysisError> {
         let data = checked_standard(data)?;
-        if data.ncols() != clustering.centers.ncols() {
-            return Err(AnalysisError::LengthMismatch {
-                what: "signature width",
-                expected: clustering.centers.ncols(),
-                found: data.ncols(),
-            });
-        }
+        check_width(clustering.centers.ncols(), data.ncols())?;
         let centers = clustering.centers.as_standard_layout();
         let (_, sq) = assign(data.view(), centers.view());
         Ok(Self::new(sq.into_iter().map(f32::sqrt).collect()))
@@ -140,16 +134,7 @@ pub fn familiarity(
     }
     let mut out = Vec::with_capacity(layers.len());
     for ((centers, reference), values) in layers.iter().zip(signature) {
-        if values.len() != centers.ncols() {
-            return Err(AnalysisError::LengthMismatch {
-                what: "signature width",
-                expected: centers.ncols(),
-                found: values.len(),
-            });
-        }
-        if let Some(col) = values.iter().position(|v| !v.is_finite()) {
-            return Err(AnalysisError::NonFinite { row: 0, col });
-        }
+        check_point(values, centers.ncols())?;
         let (cluster, distance) =
             nearest_center(centers.view(), ArrayView1::from(*values)).ok_or(AnalysisError::EmptyData)?;
         let percentile = reference.percentile_rank(distance).ok_or(AnalysisError::EmptyData)?;

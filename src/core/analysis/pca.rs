@@ -13,7 +13,7 @@ use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
 use super::errors::AnalysisError;
-use super::kernels::checked_standard;
+use super::kernels::{check_point, check_width, checked_standard};
 
 /// A fitted 2-D PCA basis: `project(x) = [(x − mean)·c₀, (x − mean)·c₁]`.
 ///
@@ -121,29 +121,14 @@ impl Pca2 {
 
     /// Coordinates of one signature in the plane.
     pub fn project(&self, point: &[f32]) -> Result<[f32; 2], AnalysisError> {
-        if point.len() != self.width() {
-            return Err(AnalysisError::LengthMismatch {
-                what: "signature width",
-                expected: self.width(),
-                found: point.len(),
-            });
-        }
-        if let Some(col) = point.iter().position(|v| !v.is_finite()) {
-            return Err(AnalysisError::NonFinite { row: 0, col });
-        }
+        check_point(point, self.width())?;
         Ok(self.project_unchecked(point))
     }
 
     /// Coordinates of every row, `[n, 2]`.
     pub fn project_rows(&self, data: ArrayView2<f32>) -> Result<Array2<f32>, AnalysisError> {
         let data = checked_standard(data)?;
-        if data.ncols() != self.width() {
-            return Err(AnalysisError::LengthMismatch {
-                what: "signature width",
-                expected: self.width(),
-                found: data.ncols(),
-            });
-        }
+        check_width(self.width(), data.ncols())?;
         let mut out = Array2::zeros((data.nrows(), 2));
         for (row, mut target) in data.rows().into_iter().zip(out.rows_mut()) {
             let p = match row.as_slice() {

@@ -9,20 +9,16 @@ mod pad;
 mod path;
 
 use leptos::prelude::*;
-use plotters::coord::Shift;
-use plotters::prelude::*;
-use plotters_canvas::CanvasBackend;
-use web_sys::HtmlCanvasElement;
 
 use crate::app::browser::now_ms;
 use crate::app::probe::{article, class_labels};
 use crate::app::state::{AppState, Probe};
-use crate::charts::{ChartError, ProbabilityBars, SignatureStrip, draw_probabilities, draw_signature_strip};
+use crate::charts::{ProbabilityBars, SignatureStrip, draw_probabilities, draw_signature_strip};
 use crate::core::analysis::OOD_VERDICT_THRESHOLD;
 use crate::core::data::DatasetKind;
 use crate::core::results::RunResults;
 
-use super::canvas::pixel_ratio;
+use super::canvas::draw_sized;
 use super::dataset_view::paint_images;
 use gallery::ProbeGallery;
 use pad::DrawPad;
@@ -32,27 +28,6 @@ use path::{PathStep, draw_path};
 const STRIP_ROW_CSS: f64 = 26.0;
 const PATH_CSS: f64 = 96.0;
 const BAR_ROW_CSS: f64 = 22.0;
-
-/// Size `canvas` to `css_w` × `css_h` CSS pixels at the screen's density and draw.
-fn draw_at<G>(
-    canvas: &HtmlCanvasElement,
-    css_w: f64,
-    css_h: f64,
-    f: impl FnOnce(&DrawingArea<CanvasBackend, Shift>, f64) -> Result<G, ChartError>,
-) -> Result<G, ChartError> {
-    let ratio = pixel_ratio();
-    let style = web_sys::HtmlElement::style(canvas);
-    let _ = style.set_property("width", &format!("{css_w}px"));
-    let _ = style.set_property("height", &format!("{css_h}px"));
-    canvas.set_width((css_w * ratio).round().max(1.0) as u32);
-    canvas.set_height((css_h * ratio).round().max(1.0) as u32);
-    let backend = CanvasBackend::with_canvas_object(canvas.clone())
-        .ok_or_else(|| ChartError::Backend("the canvas has no 2-D context".into()))?;
-    let area = backend.into_drawing_area();
-    let geometry = f(&area, ratio)?;
-    area.present().map_err(|e| ChartError::Backend(e.to_string()))?;
-    Ok(geometry)
-}
 
 /// Per layer and cluster (under the K in use): the class most of its test
 /// images belong to, and their share.
@@ -177,7 +152,7 @@ pub fn DrawPanel() -> impl IntoView {
 
                     let labels = class_labels(results);
                     let height = BAR_ROW_CSS * labels.len() as f64;
-                    let _ = draw_at(&bars, width, height, |area, scale| {
+                    let _ = draw_sized(&bars, width, height, |area, scale| {
                         let data = ProbabilityBars {
                             probs: &probe.result.probabilities,
                             labels: &labels,
@@ -187,7 +162,7 @@ pub fn DrawPanel() -> impl IntoView {
                     });
 
                     let layers = &probe.result.layers;
-                    let _ = draw_at(&strips, width, STRIP_ROW_CSS * layers.len() as f64, |area, scale| {
+                    let _ = draw_sized(&strips, width, STRIP_ROW_CSS * layers.len() as f64, |area, scale| {
                         let rows = area.split_evenly((layers.len().max(1), 1));
                         for (i, (layer, row)) in layers.iter().zip(&rows).enumerate() {
                             let strip = SignatureStrip {
@@ -202,7 +177,7 @@ pub fn DrawPanel() -> impl IntoView {
 
                     let steps = path_steps(&probe, results, dominant);
                     path_label.set(path_words(&steps));
-                    let _ = draw_at(&path_canvas, width, PATH_CSS, |area, scale| draw_path(area, &steps, scale));
+                    let _ = draw_sized(&path_canvas, width, PATH_CSS, |area, scale| draw_path(area, &steps, scale));
                 });
             });
         });

@@ -127,14 +127,7 @@ pub fn ContingencyView(index: usize, name: String) -> impl IntoView {
             hovered.set(Some((r, c)));
             state.highlight.set(Some(Highlight { label: title.to_lowercase(), rows: Arc::from(rows) }));
         }
-        ctx.tip.set(Some(Tip {
-            test_id: "chart-tooltip",
-            x: f64::from(ev.client_x()),
-            y: f64::from(ev.client_y()),
-            title,
-            lines,
-            ..Tip::default()
-        }));
+        ctx.tip.set(Some(Tip::at_pointer(&ev, title, lines)));
     };
 
     let title = layer_title(&name);

@@ -228,7 +228,7 @@ pub fn FlowView() -> impl IntoView {
             hovered.set(Some(hit));
             state.highlight.set(Some(Highlight { label: title.clone(), rows: Arc::from(images) }));
         }
-        ctx.tip.set(Some(Tip { test_id: "chart-tooltip", x, y, title, lines, ..Tip::default() }));
+        ctx.tip.set(Some(Tip::chart(x, y, title, lines)));
     };
     let on_move = move |ev: web_sys::PointerEvent| {
         let (px, py) = canvas::pointer_px(&ev);

@@ -42,6 +42,18 @@ pub struct Tip {
     pub cluster: Option<usize>,
 }
 
+impl Tip {
+    /// A plain `chart-tooltip` at client position (`x`, `y`).
+    pub fn chart(x: f64, y: f64, title: String, lines: Vec<String>) -> Self {
+        Tip { test_id: "chart-tooltip", x, y, title, lines, ..Tip::default() }
+    }
+
+    /// A plain `chart-tooltip` at the pointer of `ev`.
+    pub fn at_pointer(ev: &web_sys::MouseEvent, title: String, lines: Vec<String>) -> Self {
+        Self::chart(f64::from(ev.client_x()), f64::from(ev.client_y()), title, lines)
+    }
+}
+
 /// Signals the views share with each other (not with the rest of the page).
 #[derive(Clone, Copy)]
 pub struct ViewCtx {

@@ -129,14 +129,7 @@ pub fn SilhouetteView() -> impl IntoView {
         if hovered.get_untracked() != hit {
             hovered.set(hit);
         }
-        let tip = hit.and_then(|(layer, k)| describe(layer, k)).map(|(title, lines)| Tip {
-            test_id: "chart-tooltip",
-            x: f64::from(ev.client_x()),
-            y: f64::from(ev.client_y()),
-            title,
-            lines,
-            ..Tip::default()
-        });
+        let tip = hit.and_then(|(layer, k)| describe(layer, k)).map(|(title, lines)| Tip::at_pointer(&ev, title, lines));
         ctx.tip.set(tip);
     };
     let on_click = move |ev: web_sys::MouseEvent| {
@@ -147,7 +140,7 @@ pub fn SilhouetteView() -> impl IntoView {
             set_layer_k(state, layer, Some(k));
             // The tooltip now says "in use".
             if let Some((title, lines)) = describe(layer, k) {
-                ctx.tip.set(Some(Tip { test_id: "chart-tooltip", x: f64::from(ev.client_x()), y: f64::from(ev.client_y()), title, lines, ..Tip::default() }));
+                ctx.tip.set(Some(Tip::at_pointer(&ev, title, lines)));
             }
         }
     };
