@@ -258,7 +258,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let m_out = nearest_centre_distances(means.view(), f.view())?;
         let (k_in, k_out) = knn_scores(&layer.signatures, f, 50);
         // Whitened nearest-centre: Mahalanobis with the K-means clusters as classes (no labels).
-        let whitened = Mahalanobis::fit(layer.signatures.view(), &layer.clustering().labels)?;
+        let whitened = Mahalanobis::fit(layer.signatures.view(), &layer.clustering().labels)?.whiten()?;
         let w_in = mahalanobis_distances(&whitened, layer.signatures.view(), 0..usize::MAX)?;
         let w_out = mahalanobis_distances(&whitened, f.view(), 0..usize::MAX)?;
         println!(

@@ -3,7 +3,7 @@
 //! and 256, and prints throughput, epoch time, test accuracy and the time to
 //! extract the signatures of the 10,000 test images.
 //!
-//!     cargo run --release --example train_mnist -- [--epochs N] [--batch B] [--arch mlp|cnn]
+//!     cargo run --release --example train_mnist -- [--epochs N] [--batch B] [--arch mlp|cnn] [--seed S]
 //!
 //! `--batch` limits the run to one batch size (default: 64 then 256).
 
@@ -38,6 +38,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(b) => vec![b.parse()?],
         None => vec![64, 256],
     };
+    let seed: u64 = flag(&args, "--seed").map(|v| v.parse()).transpose()?.unwrap_or(42);
     let arch = flag(&args, "--arch").and_then(|a| Arch::from_id(&a)).unwrap_or(Arch::Mlp);
 
     let train = load("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz")?;
@@ -49,7 +50,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("train {} images, test {} images, arch {}, epochs {epochs}", train.len(), test.len(), arch.id());
 
     for batch_size in batches {
-        let config = ExperimentConfig { batch_size, epochs, arch, ..ExperimentConfig::default() };
+        let config = ExperimentConfig { batch_size, epochs, arch, seed, ..ExperimentConfig::default() };
         let mut trainer = Trainer::new(&config, &train, &device)?;
         let started = Instant::now();
         let mut epoch_started = Instant::now();

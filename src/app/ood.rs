@@ -288,7 +288,7 @@ async fn work(state: AppState, dataset: &Dataset) -> Result<Option<(Signatures, 
         let fitted = state.results.with_untracked(|r| {
             let r = r.as_ref()?;
             let layer = r.layers.get(index)?;
-            Some(Mahalanobis::fit(layer.signatures.view(), &r.eval.targets))
+            Some(Mahalanobis::fit(layer.signatures.view(), &r.eval.targets).and_then(|m| m.whiten()))
         });
         let Some(fitted) = fitted else { return Ok(None) };
         let model = fitted.map_err(|e| fail(&e))?;

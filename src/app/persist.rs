@@ -415,6 +415,9 @@ pub async fn restore(state: AppState, keeping: Keeping, bytes: Vec<u8>, origin: 
     let file = experiment::read(&bytes).map_err(|e| e.to_string())?;
     drop(bytes);
     mark("sigpath:restore-read");
+    // Inflating, assembling and showing a run are each tens of milliseconds:
+    // separate tasks, so the page keeps painting and taking input between them.
+    yield_now().await;
     let kind = file.config.dataset;
     // The views show the test images: the file's data set must be here, and its labels must agree.
     let dataset = wait_for_dataset(state, kind)
@@ -425,6 +428,7 @@ pub async fn restore(state: AppState, keeping: Keeping, bytes: Vec<u8>, origin: 
     let model = Network::from_bytes(&results.config, results.classes.len(), &weights, &Device::flex())
         .map_err(|e| format!("its weights cannot be used: {e}"))?;
     mark("sigpath:restore-checked");
+    yield_now().await;
     let startup = matches!(origin, Origin::Demo | Origin::Kept(_));
     if state.running.get_untracked() {
         return Err("a network is training; cancel it or let it finish, then open the file again".into());
@@ -534,6 +538,8 @@ fn request(state: AppState, op: StoreOp) {
                     continue;
                 }
             }
+            // Never in the task that showed the run: encoding it takes tens of milliseconds.
+            yield_now().await;
             match op {
                 StoreOp::Save { .. } => save_now(state).await,
                 StoreOp::Forget => forget_now(state).await,

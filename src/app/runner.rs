@@ -295,6 +295,8 @@ async fn run(state: AppState, config: ExperimentConfig, run_id: u64) -> Result<(
     let weights = probe_model.to_bytes().await.map_err(|e| failed(format!("Saving the weights failed: {e}.")))?;
     let results = RunResults::new(config, backend.kind, snapshot, eval_indices, signatures, analyses)
         .map_err(|e| failed(format!("The results could not be assembled: {e}.")))?;
+    // Showing the results (every view at once) is a task of its own.
+    yield_now().await;
     if state.run_id.get_untracked() != run_id {
         return Ok(());
     }

@@ -37,11 +37,11 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::ops::Range;
 
-use ndarray::{Array2, ArrayView1, ArrayView2, s};
+use ndarray::{Array2, ArrayView2, s};
 use thiserror::Error;
 
 use crate::core::analysis::{
-    AnalysisError, Emergence, Mahalanobis, NeuronProfile, Separability, auroc, emergence,
+    AnalysisError, Emergence, Mahalanobis, NeuronProfile, Whitened, Separability, auroc, emergence,
     nearest_center, neuron_profile, separability,
 };
 use crate::core::data::{ClassSet, Dataset, DatasetKind, IMAGE_PIXELS, Images, LabeledImages, Subset};
@@ -582,34 +582,25 @@ pub fn nearest_centre_detectors(results: &RunResults, foreign: &Signatures) -> R
 }
 
 /// One Mahalanobis model per layer, fitted on the evaluation signatures and
-/// their classes.
-pub fn fit_mahalanobis(results: &RunResults) -> Result<Vec<Mahalanobis>, FindingsError> {
+/// their classes, in whitened form (distances to every class mean at the cost of one).
+pub fn fit_mahalanobis(results: &RunResults) -> Result<Vec<Whitened>, FindingsError> {
     results
         .layers
         .iter()
-        .map(|l| Mahalanobis::fit(l.signatures.view(), &results.eval.targets).map_err(FindingsError::from))
+        .map(|l| Ok(Mahalanobis::fit(l.signatures.view(), &results.eval.targets)?.whiten()?))
         .collect()
 }
 
 /// Mahalanobis distances of `rows` of `data` (a slice, so the page can
 /// yield between chunks; the range is clipped to the data).
 pub fn mahalanobis_distances(
-    model: &Mahalanobis,
+    model: &Whitened,
     data: ArrayView2<f32>,
     rows: Range<usize>,
 ) -> Result<Vec<f32>, FindingsError> {
     let end = rows.end.min(data.nrows());
     let start = rows.start.min(end);
-    let mut buffer = Vec::with_capacity(data.ncols());
-    data.slice(s![start..end, ..])
-        .rows()
-        .into_iter()
-        .map(|row: ArrayView1<f32>| {
-            buffer.clear();
-            buffer.extend(row.iter().copied());
-            Ok(model.distance(&buffer)?.1 as f32)
-        })
-        .collect()
+    Ok(model.nearest_rows(data.slice(s![start..end, ..]))?.into_iter().map(|(_, d)| d as f32).collect())
 }
 
 /// The detectors that do not depend on K: computed once per run.

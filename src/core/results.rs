@@ -102,12 +102,20 @@ impl LayerResult {
         plane: Array2<f32>,
         k_override: Option<usize>,
     ) -> Result<Self, ResultsError> {
-        let first = clusterings.first().ok_or_else(|| ResultsError::Mismatch(format!("layer {name} has no clustering")))?;
-        let (metric, reference) = familiarity_metric(&signatures, first)?;
-        let mut layer =
-            Self { name, signatures, clusterings, silhouettes, scores, pca, plane, k_override: None, metric, reference };
-        layer.set_k(k_override)?;
-        Ok(layer)
+        if let Some(k) = k_override {
+            if !clusterings.iter().any(|c| c.k == k) {
+                return Err(ResultsError::UnknownK { layer: name, k });
+            }
+        }
+        // The metric is fitted once, on the clustering of the K in use (it is
+        // the costliest part of assembling a layer).
+        let in_use = k_override.or_else(|| choose_k(&silhouettes).and_then(|i| clusterings.get(i)).map(|c| c.k));
+        let clustering = in_use
+            .and_then(|k| clusterings.iter().find(|c| c.k == k))
+            .or_else(|| clusterings.first())
+            .ok_or_else(|| ResultsError::Mismatch(format!("layer {name} has no clustering")))?;
+        let (metric, reference) = familiarity_metric(&signatures, clustering)?;
+        Ok(Self { name, signatures, clusterings, silhouettes, scores, pca, plane, k_override, metric, reference })
     }
 
     pub fn width(&self) -> usize {

@@ -1,12 +1,40 @@
 //! Drawing charts into `<canvas>` elements with plotters-canvas, at the
 //! screen's pixel density so lines and text stay crisp.
 
+use std::cell::Cell;
+use std::rc::Rc;
+
+use leptos::prelude::untrack;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 
+use crate::app::browser::yield_now;
 use crate::charts::ChartError;
+
+/// Draws a chart in a task of its own, after the one that asked for it.
+///
+/// A finished run changes every view at once; drawn in that same task, the
+/// charts held the page for 150 to 250 ms. Each chart's effect tracks what it
+/// depends on, then hands the drawing to `run`: the browser can paint and
+/// handle input between charts. A newer request supersedes one not yet run.
+#[derive(Clone, Default)]
+pub struct Later(Rc<Cell<u64>>);
+
+impl Later {
+    pub fn run(&self, draw: impl FnOnce() + 'static) {
+        let ticket = self.0.get().wrapping_add(1);
+        self.0.set(ticket);
+        let latest = Rc::clone(&self.0);
+        leptos::task::spawn_local(async move {
+            yield_now().await;
+            if latest.get() == ticket {
+                untrack(draw);
+            }
+        });
+    }
+}
 
 /// Device pixels per CSS pixel (at least 1).
 pub fn pixel_ratio() -> f64 {

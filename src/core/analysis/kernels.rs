@@ -1,8 +1,10 @@
 //! Small numeric kernels shared by the algorithms: squared distances written so
-//! that the compiler vectorises them (host SIMD and wasm simd128 alike), and the
-//! one matrix product behind all-pairs distances.
+//! that the compiler vectorises them (host SIMD and wasm simd128 alike), the
+//! matrix product behind all-pairs distances, and f64 products for the
+//! covariance work (ndarray's own `dot` has no SIMD kernel on wasm: a scalar
+//! fallback several times slower there).
 
-use ndarray::{ArrayView2, CowArray, Ix2};
+use ndarray::{Array2, ArrayView2, CowArray, Ix2};
 
 use wide::f32x4;
 
@@ -170,6 +172,72 @@ pub(crate) fn neg2_cross_products(
     true
 }
 
+/// `a · b` for `a` `[m, k]` and `b` `[k, n]`: `[m, n]`.
+pub(crate) fn matmul_f64(a: ArrayView2<f64>, b: ArrayView2<f64>) -> Result<Array2<f64>, AnalysisError> {
+    let ((m, k), (k_b, n)) = (a.dim(), b.dim());
+    if k_b != k {
+        return Err(AnalysisError::LengthMismatch { what: "matrix product inner size", expected: k, found: k_b });
+    }
+    let (a, b) = (a.as_standard_layout(), b.as_standard_layout());
+    let (Some(lhs), Some(rhs)) = (a.as_slice(), b.as_slice()) else {
+        return Err(AnalysisError::EmptyData);
+    };
+    Ok(gemm_f64([m, n, k], (lhs, k, 1), (rhs, n, 1)))
+}
+
+/// `xᵀ · x` for `x` `[n, d]`: `[d, d]` (the scatter matrix of centred data).
+pub(crate) fn gram_f64(x: ArrayView2<f64>) -> Result<Array2<f64>, AnalysisError> {
+    let (n, d) = x.dim();
+    let x = x.as_standard_layout();
+    let Some(values) = x.as_slice() else {
+        return Err(AnalysisError::EmptyData);
+    };
+    // xᵀ is read from the same row-major values: row stride 1, column stride d.
+    Ok(gemm_f64([d, d, n], (values, 1, d), (values, d, 1)))
+}
+
+/// `[m, n] = lhs [m, k] · rhs [k, n]`, each operand given as (values, row
+/// stride, column stride). An operand too short for its sizes gives zeros
+/// rather than reading out of bounds (callers pass whole row-major arrays).
+fn gemm_f64([m, n, k]: [usize; 3], lhs: (&[f64], usize, usize), rhs: (&[f64], usize, usize)) -> Array2<f64> {
+    let mut dst = Array2::<f64>::zeros((m, n));
+    let last = |rows: usize, cols: usize, (values, rs, cs): (&[f64], usize, usize)| {
+        (rows - 1).checked_mul(rs).zip((cols - 1).checked_mul(cs)).and_then(|(a, b)| a.checked_add(b)).is_some_and(|i| i < values.len())
+    };
+    if m == 0 || n == 0 || k == 0 || !last(m, k, lhs) || !last(k, n, rhs) {
+        return dst;
+    }
+    let Some(out) = dst.as_slice_mut() else { return dst };
+    // SAFETY: every index gemm reads is below the last one checked above
+    // (row stride × (rows − 1) + column stride × (columns − 1)) and dst is a
+    // fresh row-major m×n array (row stride n). `read_dst = false`: dst's
+    // zeros are overwritten, never read. No parallelism: wasm has no threads.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            out.as_mut_ptr(),
+            1,
+            n as isize,
+            false,
+            lhs.0.as_ptr(),
+            lhs.2 as isize,
+            lhs.1 as isize,
+            rhs.0.as_ptr(),
+            rhs.2 as isize,
+            rhs.1 as isize,
+            0.0f64,
+            1.0f64,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        );
+    }
+    dst
+}
+
 /// Splitmix64: turns (seed, stream) pairs into well-spread RNG seeds, so runs
 /// for different K and restarts do not share random streams.
 pub(crate) fn mix_seed(seed: u64, stream: u64) -> u64 {
@@ -178,4 +246,44 @@ pub(crate) fn mix_seed(seed: u64, stream: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use approx::assert_abs_diff_eq;
+    use ndarray::{Array2, s};
+    use rand::{Rng, SeedableRng};
+    use rand_xoshiro::Xoshiro256PlusPlus;
+
+    use super::{AnalysisError, gram_f64, matmul_f64};
+
+    fn random(rows: usize, cols: usize, rng: &mut Xoshiro256PlusPlus) -> Array2<f64> {
+        Array2::from_shape_fn((rows, cols), |_| rng.gen_range(-3.0..3.0))
+    }
+
+    #[test]
+    fn products_match_ndarray_on_odd_sizes_and_strided_views() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
+        for (m, k, n) in [(1, 1, 1), (7, 5, 3), (33, 64, 10), (300, 17, 64)] {
+            let (a, b) = (random(m, k, &mut rng), random(k, n, &mut rng));
+            let product = matmul_f64(a.view(), b.view()).unwrap();
+            assert_abs_diff_eq!(product, a.dot(&b), epsilon = 1e-9);
+            // A transposed (column-major) operand and a stepped slice.
+            let bt = random(n, k, &mut rng);
+            assert_abs_diff_eq!(matmul_f64(a.view(), bt.t()).unwrap(), a.dot(&bt.t()), epsilon = 1e-9);
+            let wide = random(m, 2 * k, &mut rng);
+            let stepped = wide.slice(s![.., ..;2]);
+            assert_abs_diff_eq!(matmul_f64(stepped, b.view()).unwrap(), stepped.dot(&b), epsilon = 1e-9);
+            assert_abs_diff_eq!(gram_f64(a.view()).unwrap(), a.t().dot(&a), epsilon = 1e-9);
+        }
+    }
+
+    #[test]
+    fn empty_and_mismatched_products() {
+        let a = Array2::<f64>::zeros((0, 4));
+        assert_eq!(matmul_f64(a.view(), Array2::<f64>::ones((4, 3)).view()).unwrap().dim(), (0, 3));
+        assert_eq!(gram_f64(a.view()).unwrap(), Array2::<f64>::zeros((4, 4)));
+        let err = matmul_f64(Array2::<f64>::ones((2, 3)).view(), Array2::<f64>::ones((4, 2)).view()).unwrap_err();
+        assert_eq!(err, AnalysisError::LengthMismatch { what: "matrix product inner size", expected: 3, found: 4 });
+    }
 }

@@ -8,7 +8,7 @@ use linfa_linalg::cholesky::{Cholesky, InverseC};
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 
 use super::errors::AnalysisError;
-use super::kernels::{check_point, check_width, checked_standard};
+use super::kernels::{check_point, check_width, checked_standard, gram_f64, matmul_f64};
 
 /// Ridge added to the shared covariance: this fraction of its mean diagonal
 /// (plus a tiny absolute floor for all-zero layers).
@@ -48,7 +48,7 @@ impl Mahalanobis {
             }
             mean.assign(&m);
         }
-        let mut covariance = centred.t().dot(&centred) / n as f64;
+        let mut covariance = gram_f64(centred.view())? / n as f64;
         let mean_diag = covariance.diag().sum() / width as f64;
         let ridge = MAHALANOBIS_RIDGE * mean_diag + 1e-9;
         covariance.diag_mut().mapv_inplace(|v| v + ridge);
@@ -93,7 +93,7 @@ impl Mahalanobis {
     /// The same model in whitened coordinates (fast distances to every mean).
     pub fn whiten(&self) -> Result<Whitened, AnalysisError> {
         let lower = self.precision.cholesky().map_err(|e| AnalysisError::Linalg(e.to_string()))?;
-        let means = self.means.dot(&lower);
+        let means = matmul_f64(self.means.view(), lower.view())?;
         Ok(Whitened { transform: lower, means })
     }
 }
@@ -108,8 +108,8 @@ impl Whitened {
     pub fn nearest_rows(&self, data: ArrayView2<f32>) -> Result<Vec<(usize, f64)>, AnalysisError> {
         let data = checked_standard(data)?;
         check_width(self.width(), data.ncols())?;
-        let z = data.mapv(f64::from).dot(&self.transform);
-        Ok(z.rows().into_iter().map(|row| self.nearest_whitened(row.iter().copied())).collect())
+        let z = matmul_f64(data.mapv(f64::from).view(), self.transform.view())?; // [n, width]
+        Ok(z.rows().into_iter().map(|row| self.nearest_whitened(row)).collect())
     }
 
     /// Nearest mean of one point and its Mahalanobis distance.
@@ -119,14 +119,32 @@ impl Whitened {
         self.nearest_rows(view)?.pop().ok_or(AnalysisError::EmptyData)
     }
 
-    fn nearest_whitened(&self, z: impl Iterator<Item = f64> + Clone) -> (usize, f64) {
+    fn nearest_whitened(&self, z: ndarray::ArrayView1<f64>) -> (usize, f64) {
         let mut best = (0, f64::INFINITY);
         for (i, mean) in self.means.rows().into_iter().enumerate() {
-            let sq: f64 = z.clone().zip(mean.iter()).map(|(a, b)| (a - b) * (a - b)).sum();
+            let sq = match (z.as_slice(), mean.as_slice()) {
+                (Some(z), Some(mean)) => squared_l2_f64(z, mean),
+                _ => z.iter().zip(mean.iter()).map(|(a, b)| (a - b) * (a - b)).sum(),
+            };
             if sq < best.1 {
                 best = (i, sq);
             }
         }
         (best.0, best.1.max(0.0).sqrt())
     }
+}
+
+/// Squared distance with four independent sums (a single running sum cannot
+/// be vectorised or pipelined without reordering additions).
+fn squared_l2_f64(a: &[f64], b: &[f64]) -> f64 {
+    let mut sums = [0.0f64; 4];
+    let (a4, b4) = (a.chunks_exact(4), b.chunks_exact(4));
+    let tail: f64 = a4.remainder().iter().zip(b4.remainder()).map(|(x, y)| (x - y) * (x - y)).sum();
+    for (x, y) in a4.zip(b4) {
+        for lane in 0..4 {
+            let d = x[lane] - y[lane];
+            sums[lane] += d * d;
+        }
+    }
+    sums.iter().sum::<f64>() + tail
 }

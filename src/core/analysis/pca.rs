@@ -13,7 +13,7 @@ use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
 use super::errors::AnalysisError;
-use super::kernels::{check_point, check_width, checked_standard};
+use super::kernels::{check_point, check_width, checked_standard, gram_f64};
 
 /// A fitted 2-D PCA basis: `project(x) = [(x − mean)·c₀, (x − mean)·c₁]`.
 ///
@@ -60,7 +60,7 @@ impl Pca2 {
                 *v -= m;
             }
         }
-        let scatter = centred.t().dot(&centred);
+        let scatter = gram_f64(centred.view())?;
         let (values, vectors) = scatter.eigh().map_err(|e| AnalysisError::Pca(e.to_string()))?;
         if values.iter().chain(vectors.iter()).any(|v| !v.is_finite()) {
             return Err(AnalysisError::Pca("the eigen-decomposition is not finite".into()));

@@ -72,29 +72,33 @@ pub fn FlowView() -> impl IntoView {
     let probe_drawn = RwSignal::new(None::<String>);
 
     // The layout is computed with the chart: only when the run, K or the width change.
+    let later = canvas::Later::default();
     Effect::new(move |_| {
         ctx.resized.track();
+        state.results.track();
         let Some(element) = chart.get() else { return };
-        let p = state.results.with(|r| r.as_ref().map(Prepared::new));
-        let drawn = p.as_ref().map(|p| {
-            canvas::draw(&element, HEIGHT_CSS, |area, scale| {
-                draw_flow(area, &p.paths, &p.columns, &FlowOptions { scale, ..FlowOptions::default() })
-            })
-        });
-        match drawn {
-            Some(Ok(l)) => layout.set_value(Some(l)),
-            Some(Err(e)) => {
-                leptos::logging::warn!("layer flow: {e}");
-                layout.set_value(None);
+        later.run(move || {
+            let p = state.results.with_untracked(|r| r.as_ref().map(Prepared::new));
+            let drawn = p.as_ref().map(|p| {
+                canvas::draw(&element, HEIGHT_CSS, |area, scale| {
+                    draw_flow(area, &p.paths, &p.columns, &FlowOptions { scale, ..FlowOptions::default() })
+                })
+            });
+            match drawn {
+                Some(Ok(l)) => layout.set_value(Some(l)),
+                Some(Err(e)) => {
+                    leptos::logging::warn!("layer flow: {e}");
+                    layout.set_value(None);
+                }
+                None => layout.set_value(None),
             }
-            None => layout.set_value(None),
-        }
-        prepared.set_value(p);
-        if hovered.get_untracked().is_some() {
-            hovered.set(None);
-            state.highlight.set(None);
-        }
-        drawn_version.update(|v| *v += 1);
+            prepared.set_value(p);
+            if hovered.get_untracked().is_some() {
+                hovered.set(None);
+                state.highlight.set(None);
+            }
+            drawn_version.update(|v| *v += 1);
+        });
     });
 
     // The overlay: the hovered band or node, then the probe's path on top.

@@ -138,10 +138,8 @@ pub fn HeatmapView(index: usize, name: String) -> impl IntoView {
         prepared_version.update(|v| *v += 1);
     });
 
-    Effect::new(move |_| {
-        prepared_version.track();
-        ctx.resized.track();
-        let (Some(cl), Some(cs)) = (cluster_chart.get(), class_chart.get()) else { return };
+    // Both maps of the layer, once the view's data or width changed.
+    let draw_both = move |cl: web_sys::HtmlCanvasElement, cs: web_sys::HtmlCanvasElement| {
         prepared.with_value(|p| {
             let Some(p) = p else { return };
             let clusters = ClusterHeatmapData {
@@ -168,6 +166,14 @@ pub fn HeatmapView(index: usize, name: String) -> impl IntoView {
             class_geo.set_value(drawn.ok());
         });
         hovered.set(None);
+    };
+
+    let later = canvas::Later::default();
+    Effect::new(move |_| {
+        prepared_version.track();
+        ctx.resized.track();
+        let (Some(cl), Some(cs)) = (cluster_chart.get(), class_chart.get()) else { return };
+        later.run(move || draw_both(cl, cs));
     });
 
     Effect::new(move |_| {

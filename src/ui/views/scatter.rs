@@ -165,51 +165,54 @@ pub fn ScatterView(index: usize, name: String) -> impl IntoView {
         prepared_version.update(|v| *v += 1);
     });
 
-    // The chart: data, colour mode, zoom or width changed.
+    // The chart: data, colour mode, zoom or width changed (drawn in a task of its own).
+    let later = canvas::Later::default();
     Effect::new(move |_| {
         prepared_version.track();
         ctx.resized.track();
         let mode = state.color_mode.get();
         let view = view_rect.get();
         let Some(element) = chart.get() else { return };
-        let started = now_ms();
-        let result = prepared.with_value(|p| {
-            let p = p.as_ref()?;
-            let (categories, legend) = p.colouring(mode);
-            // Right answers first, so the wrong ones are drawn over them.
-            let (points, cats): (Vec<[f32; 2]>, Vec<usize>) = if mode == ColorMode::Correct {
-                let order = (0..p.points.len()).filter(|&i| categories.get(i) == Some(&1)).chain((0..p.points.len()).filter(|&i| categories.get(i) != Some(&1)));
-                order.filter_map(|i| Some((*p.points.get(i)?, *categories.get(i)?))).unzip()
-            } else {
-                (p.points.clone(), categories.clone())
-            };
-            let data = ScatterData { points: &points, categories: &cats, legend: &legend };
-            let geometry = canvas::draw(&element, HEIGHT_CSS, |area, scale| {
-                draw_scatter(area, &data, &ScatterOptions {
-                    scale,
-                    view: Some(view.unwrap_or(p.full)),
-                    point_css_px: if p.points.len() > 3000 { 3.0 } else { 4.0 },
-                    x_desc: &p.x_desc,
-                    y_desc: &p.y_desc,
-                    ..ScatterOptions::default()
-                })
+        later.run(move || {
+            let started = now_ms();
+            let result = prepared.with_value(|p| {
+                let p = p.as_ref()?;
+                let (categories, legend) = p.colouring(mode);
+                // Right answers first, so the wrong ones are drawn over them.
+                let (points, cats): (Vec<[f32; 2]>, Vec<usize>) = if mode == ColorMode::Correct {
+                    let order = (0..p.points.len()).filter(|&i| categories.get(i) == Some(&1)).chain((0..p.points.len()).filter(|&i| categories.get(i) != Some(&1)));
+                    order.filter_map(|i| Some((*p.points.get(i)?, *categories.get(i)?))).unzip()
+                } else {
+                    (p.points.clone(), categories.clone())
+                };
+                let data = ScatterData { points: &points, categories: &cats, legend: &legend };
+                let geometry = canvas::draw(&element, HEIGHT_CSS, |area, scale| {
+                    draw_scatter(area, &data, &ScatterOptions {
+                        scale,
+                        view: Some(view.unwrap_or(p.full)),
+                        point_css_px: if p.points.len() > 3000 { 3.0 } else { 4.0 },
+                        x_desc: &p.x_desc,
+                        y_desc: &p.y_desc,
+                        ..ScatterOptions::default()
+                    })
+                });
+                Some((geometry, categories))
             });
-            Some((geometry, categories))
+            match result {
+                Some((Ok(geometry), categories)) => {
+                    let ms = now_ms() - started;
+                    state.timings.update(|t| t.scatter_ms = Some(ms));
+                    drawn_info.set(Some((geometry.drawn_points, mode.id())));
+                    drawn.set_value(Some(Drawn { geometry, categories }));
+                }
+                Some((Err(e), _)) => {
+                    leptos::logging::warn!("scatter {index}: {e}");
+                    drawn.set_value(None);
+                }
+                None => drawn.set_value(None),
+            }
+            drawn_version.update(|v| *v += 1);
         });
-        match result {
-            Some((Ok(geometry), categories)) => {
-                let ms = now_ms() - started;
-                state.timings.update(|t| t.scatter_ms = Some(ms));
-                drawn_info.set(Some((geometry.drawn_points, mode.id())));
-                drawn.set_value(Some(Drawn { geometry, categories }));
-            }
-            Some((Err(e), _)) => {
-                leptos::logging::warn!("scatter {index}: {e}");
-                drawn.set_value(None);
-            }
-            None => drawn.set_value(None),
-        }
-        drawn_version.update(|v| *v += 1);
     });
 
     // The overlay: hover ring, highlighted images, probe marker, keyboard cross.
