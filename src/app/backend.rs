@@ -74,3 +74,16 @@ pub async fn select(force_cpu: bool) -> Backend {
         Err(reason) => cpu(reason),
     }
 }
+
+/// Whether a run started now would train on the CPU (the visitor's choice, or
+/// no WebGPU adapter), asked without starting WebGPU.
+pub async fn cpu_would_train(force_cpu: bool) -> bool {
+    if force_cpu {
+        return true;
+    }
+    if let Some(outcome) = WEBGPU.with(|w| w.borrow().clone()) {
+        return outcome.is_err();
+    }
+    let probe = JsFuture::from(webgpu_adapter_probe()).await.ok().and_then(|v| v.as_string()).unwrap_or_default();
+    !probe.is_empty()
+}

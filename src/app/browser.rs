@@ -86,6 +86,16 @@ pub async fn yield_now() {
     let _ = JsFuture::from(yield_js()).await;
 }
 
+/// Wait `ms` milliseconds without keeping the CPU busy.
+pub async fn sleep_ms(ms: i32) {
+    let promise = Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
 /// Yields to the event loop once a time budget is spent, so long loops keep
 /// the page responsive without paying for a yield on every iteration.
 pub struct Pacer {

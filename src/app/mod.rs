@@ -11,6 +11,7 @@ pub mod probe;
 pub mod runner;
 pub mod session;
 pub mod state;
+pub mod warmup;
 
 use leptos::prelude::*;
 

@@ -14,8 +14,6 @@ use std::sync::Arc;
 
 use burn::tensor::Device;
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
 use crate::core::analysis::Mahalanobis;
 use crate::core::data::{Dataset, DatasetKind};
@@ -25,7 +23,7 @@ use crate::core::findings::{
 };
 use crate::core::signature::{Signatures, extract};
 
-use super::browser::{Pacer, now_ms};
+use super::browser::{Pacer, now_ms, sleep_ms};
 use super::session;
 use super::state::AppState;
 
@@ -211,16 +209,6 @@ fn current(state: AppState, key: u64) -> bool {
 /// The cheap check between chunks: no new run started and the results are still there.
 fn still(state: AppState, run_id: u64) -> bool {
     state.run_id.get_untracked() == run_id && state.results.with_untracked(Option::is_some)
-}
-
-/// Wait `ms` milliseconds without blocking the page.
-async fn sleep_ms(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(resolve.unchecked_ref(), ms);
-        }
-    });
-    let _ = JsFuture::from(promise).await;
 }
 
 async fn work(state: AppState, dataset: &Dataset) -> Result<Option<(Signatures, FixedDetectors)>, String> {

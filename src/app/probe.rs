@@ -18,6 +18,7 @@ use crate::core::results::RunResults;
 use crate::core::signature::extract_one;
 use crate::core::snapshot::ProbeSource;
 
+use super::browser::sleep_ms;
 use super::session;
 use super::state::{AppState, Probe};
 
@@ -186,16 +187,6 @@ pub fn refresh(state: AppState) {
         let caption = state.probe_caption.get_untracked().unwrap_or_default();
         submit(state, ProbeInput { pixels: probe.pixels, source: probe.source, eval_row: probe.eval_row, caption });
     }
-}
-
-/// Wait `ms` milliseconds without keeping the CPU busy.
-async fn sleep_ms(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
 /// Data set `kind`, loading it in the background if needed (the phase is left alone).

@@ -50,6 +50,10 @@ pub struct Timings {
     pub ood_rescore_ms: Option<f64>,
     /// Computing the two-class finding (synchronous, on a change of pair or K).
     pub pair_ms: Option<f64>,
+    /// Warming the CPU training path after the page became ready (see
+    /// `app::warmup`): its duration and the steps it ran; null when skipped.
+    pub warmup_ms: Option<f64>,
+    pub warmup_steps: Option<u64>,
 }
 
 /// Points of the live training chart: x in epochs.

@@ -66,6 +66,34 @@ for (const path of ["cpu", "webgpu"]) {
       }
     });
 
+    test(path === "cpu"
+      ? "once the page is ready, the CPU path warms up in the background without touching what is shown"
+      : "with WebGPU to train on, the page does not warm the CPU path", async () => {
+      const { context, page, problems } = await openPage(browser, server.url);
+      try {
+        assert.equal(await waitForPhase(page, ["idle", "ready"]), "ready");
+        const shown = await state(page);
+        if (path === "cpu") {
+          await page.waitForFunction(() => window.sigpath.timings().warmup_steps != null, null, { timeout: 30_000 });
+          const t = await page.evaluate(() => window.sigpath.timings());
+          assert.equal(t.warmup_steps, 24);
+          assert.ok(t.warmup_ms > 0, `warmup_ms ${t.warmup_ms}`);
+          console.log(`# cpu: warm-up of ${t.warmup_steps} steps took ${t.warmup_ms.toFixed(0)} ms after the page was ready`);
+        } else {
+          // The CPU warm-up starts 0.3 s after "ready" when it is wanted: wait well past that.
+          await page.waitForTimeout(3000);
+          assert.equal((await page.evaluate(() => window.sigpath.timings())).warmup_steps, null);
+        }
+        const after = await state(page);
+        assert.equal(after.phase, "ready");
+        assert.deepEqual(after.training, shown.training, "the demo's figures stay");
+        assert.deepEqual(after.layers, shown.layers);
+        assert.deepEqual(problems, []);
+      } finally {
+        await context.close();
+      }
+    });
+
     test("the progress bar advances, the page stays responsive, and cancel leaves a usable page", async () => {
       const { context, page, problems } = await openPage(browser, server.url);
       try {
