@@ -76,7 +76,7 @@ for (const path of ["cpu", "webgpu"]) {
         if (path === "cpu") {
           await page.waitForFunction(() => window.sigpath.timings().warmup_steps != null, null, { timeout: 30_000 });
           const t = await page.evaluate(() => window.sigpath.timings());
-          assert.equal(t.warmup_steps, 24);
+          assert.equal(t.warmup_steps, 64);
           assert.ok(t.warmup_ms > 0, `warmup_ms ${t.warmup_ms}`);
           console.log(`# cpu: warm-up of ${t.warmup_steps} steps took ${t.warmup_ms.toFixed(0)} ms after the page was ready`);
         } else {
