@@ -46,11 +46,16 @@ pub fn cpu(reason: impl Into<String>) -> Backend {
     Backend { kind: BackendKind::Cpu, device: Device::flex(), fallback_reason: Some(reason.into()) }
 }
 
+/// Why WebGPU cannot train here, or "" when the browser offers an adapter.
+async fn adapter_problem() -> String {
+    JsFuture::from(webgpu_adapter_probe()).await.ok().and_then(|v| v.as_string()).unwrap_or_default()
+}
+
 async fn init_webgpu() -> Result<Device, String> {
     if let Some(outcome) = WEBGPU.with(|w| w.borrow().clone()) {
         return outcome;
     }
-    let probe = JsFuture::from(webgpu_adapter_probe()).await.ok().and_then(|v| v.as_string()).unwrap_or_default();
+    let probe = adapter_problem().await;
     let outcome = if probe.is_empty() {
         Device::wgpu_options()
             .graphics_api(WgpuBackend::WebGpu)
@@ -84,6 +89,5 @@ pub async fn cpu_would_train(force_cpu: bool) -> bool {
     if let Some(outcome) = WEBGPU.with(|w| w.borrow().clone()) {
         return outcome.is_err();
     }
-    let probe = JsFuture::from(webgpu_adapter_probe()).await.ok().and_then(|v| v.as_string()).unwrap_or_default();
-    !probe.is_empty()
+    !adapter_problem().await.is_empty()
 }

@@ -600,7 +600,7 @@ pub fn mahalanobis_distances(
 ) -> Result<Vec<f32>, FindingsError> {
     let end = rows.end.min(data.nrows());
     let start = rows.start.min(end);
-    Ok(model.nearest_rows(data.slice(s![start..end, ..]))?.into_iter().map(|(_, d)| d as f32).collect())
+    Ok(model.nearest_distances(data.slice(s![start..end, ..]))?)
 }
 
 /// The detectors that do not depend on K: computed once per run.

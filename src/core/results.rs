@@ -176,7 +176,7 @@ impl LayerResult {
 
     /// [`Self::familiarity_distance`] of every row of `data`.
     pub fn familiarity_distances(&self, data: ndarray::ArrayView2<f32>) -> Result<Vec<f32>, ResultsError> {
-        Ok(self.metric.nearest_rows(data)?.into_iter().map(|(_, d)| d as f32).collect())
+        Ok(self.metric.nearest_distances(data)?)
     }
 
     /// The clustering under the K in use.
@@ -617,7 +617,7 @@ impl RunResults {
 /// set's own distances under it.
 fn familiarity_metric(signatures: &Array2<f32>, clustering: &Clustering) -> Result<(Whitened, ReferenceDistances), ResultsError> {
     let metric = Mahalanobis::fit(signatures.view(), &clustering.labels)?.whiten()?;
-    let distances = metric.nearest_rows(signatures.view())?.into_iter().map(|(_, d)| d as f32).collect();
+    let distances = metric.nearest_distances(signatures.view())?;
     Ok((metric, ReferenceDistances::new(distances)))
 }
 

@@ -37,6 +37,21 @@ pub(crate) fn squared_l2(a: &[f32], b: &[f32]) -> f32 {
     reduce(acc) + tail
 }
 
+/// Squared distance with four independent sums (a single running sum cannot
+/// be vectorised or pipelined without reordering additions).
+pub(crate) fn squared_l2_f64(a: &[f64], b: &[f64]) -> f64 {
+    let mut sums = [0.0f64; 4];
+    let (a4, b4) = (a.chunks_exact(4), b.chunks_exact(4));
+    let tail: f64 = a4.remainder().iter().zip(b4.remainder()).map(|(x, y)| (x - y) * (x - y)).sum();
+    for (x, y) in a4.zip(b4) {
+        for lane in 0..4 {
+            let d = x[lane] - y[lane];
+            sums[lane] += d * d;
+        }
+    }
+    sums.iter().sum::<f64>() + tail
+}
+
 /// Sum of a slice with independent accumulators (vectorised; the order of
 /// additions differs from a plain loop, which is fine at f32 precision here).
 #[inline]

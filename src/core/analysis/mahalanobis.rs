@@ -8,7 +8,7 @@ use linfa_linalg::cholesky::{Cholesky, InverseC};
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 
 use super::errors::AnalysisError;
-use super::kernels::{check_point, check_width, checked_standard, gram_f64, matmul_f64};
+use super::kernels::{check_point, check_width, checked_standard, gram_f64, matmul_f64, squared_l2_f64};
 
 /// Ridge added to the shared covariance: this fraction of its mean diagonal
 /// (plus a tiny absolute floor for all-zero layers).
@@ -112,6 +112,11 @@ impl Whitened {
         Ok(z.rows().into_iter().map(|row| self.nearest_whitened(row)).collect())
     }
 
+    /// [`Self::nearest_rows`]' distances alone, as `f32` (one per row of `data`).
+    pub fn nearest_distances(&self, data: ArrayView2<f32>) -> Result<Vec<f32>, AnalysisError> {
+        Ok(self.nearest_rows(data)?.into_iter().map(|(_, d)| d as f32).collect())
+    }
+
     /// Nearest mean of one point and its Mahalanobis distance.
     pub fn nearest(&self, point: &[f32]) -> Result<(usize, f64), AnalysisError> {
         let view = ndarray::ArrayView2::from_shape((1, point.len()), point)
@@ -132,19 +137,4 @@ impl Whitened {
         }
         (best.0, best.1.max(0.0).sqrt())
     }
-}
-
-/// Squared distance with four independent sums (a single running sum cannot
-/// be vectorised or pipelined without reordering additions).
-fn squared_l2_f64(a: &[f64], b: &[f64]) -> f64 {
-    let mut sums = [0.0f64; 4];
-    let (a4, b4) = (a.chunks_exact(4), b.chunks_exact(4));
-    let tail: f64 = a4.remainder().iter().zip(b4.remainder()).map(|(x, y)| (x - y) * (x - y)).sum();
-    for (x, y) in a4.zip(b4) {
-        for lane in 0..4 {
-            let d = x[lane] - y[lane];
-            sums[lane] += d * d;
-        }
-    }
-    sums.iter().sum::<f64>() + tail
 }
