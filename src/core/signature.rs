@@ -9,7 +9,8 @@ use ndarray::Array2;
 use thiserror::Error;
 
 use super::data::{IMAGE_PIXELS, Subset};
-use super::model::{ModelError, Network};
+use super::model::sparse::SparseMlp;
+use super::model::{LayerInfo, Mlp, ModelError, Network};
 use super::train::batcher;
 use super::train::{EVAL_CHUNK_ROWS, TrainError};
 
@@ -70,12 +71,17 @@ pub struct SingleSignature {
 }
 
 /// Signatures of every image of `subset`, computed on `device` (the model is
-/// copied there first if its weights live elsewhere).
+/// copied there first if its weights live elsewhere). A dense network on the
+/// CPU goes through [`SparseMlp`], which skips zero inputs; anything else
+/// through burn's forward pass.
 pub async fn extract(model: &Network, subset: &Subset, device: &Device) -> Result<Signatures, SignatureError> {
     if model.classes() != subset.classes.len() {
         return Err(TrainError::ClassMismatch { network: model.classes(), data: subset.classes.len() }.into());
     }
     let model = crate::core::train::evaluate_on_device(model, device).await?;
+    if let (Network::Mlp(net), true) = (&model, device.clone().without_autodiff() == Device::flex()) {
+        return extract_sparse(net, model.layers(), subset).await;
+    }
     let layers = model.layers();
     let classes = model.classes();
     let count = subset.len();
@@ -120,6 +126,42 @@ pub async fn extract(model: &Network, subset: &Subset, device: &Device) -> Resul
     let probabilities = array(classes, probabilities_flat)?;
     let predictions = probabilities.rows().into_iter().map(|row| argmax(row.iter().copied())).collect();
     Ok(Signatures { layers, probabilities, predictions, targets: subset.targets.clone() })
+}
+
+/// [`extract`] for a dense network on the CPU: the same numbers through
+/// [`SparseMlp`], which skips zero inputs (most pixels, half the ReLU outputs).
+async fn extract_sparse(net: &Mlp, layers: Vec<LayerInfo>, subset: &Subset) -> Result<Signatures, SignatureError> {
+    let sparse = SparseMlp::read(net).await?;
+    let count = subset.len();
+    let images = subset.data.images.count.min(count);
+    if images < count {
+        return Err(TrainError::RowOutOfRange { row: images, images }.into());
+    }
+    // Every row exists (checked above), so no image is replaced by the empty slice.
+    let output = sparse.forward((0..count).map(|row| subset.data.images.image(row).unwrap_or(&[])));
+    let array = |width: usize, values: Vec<f32>| {
+        Array2::from_shape_vec((count, width), values).map_err(|e| SignatureError::Readback(e.to_string()))
+    };
+    let layers = layers
+        .into_iter()
+        .zip(output.hidden)
+        .map(|(info, values)| Ok(LayerSignatures { values: array(info.width, values)?, name: info.name }))
+        .collect::<Result<Vec<_>, SignatureError>>()?;
+    let mut probabilities = array(sparse.classes(), output.logits)?;
+    probabilities.rows_mut().into_iter().for_each(|mut row| softmax_in_place(row.as_slice_mut().unwrap_or(&mut [])));
+    let predictions = probabilities.rows().into_iter().map(|row| argmax(row.iter().copied())).collect();
+    Ok(Signatures { layers, probabilities, predictions, targets: subset.targets.clone() })
+}
+
+/// Softmax of one row of logits, shifted by the largest for stability.
+fn softmax_in_place(row: &mut [f32]) {
+    let largest = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut total = 0.0;
+    for v in row.iter_mut() {
+        *v = (*v - largest).exp();
+        total += *v;
+    }
+    row.iter_mut().for_each(|v| *v /= total);
 }
 
 /// The path of one drawing: `pixels` are 784 values in [0, 1], row-major 28x28.

@@ -75,7 +75,7 @@ pub(crate) fn sum_f32(values: &[f32]) -> f32 {
 /// Four values as a 128-bit vector (SSE2 on x86-64, simd128 in wasm, scalar
 /// elsewhere); callers pass chunks of exactly four.
 #[inline(always)]
-fn load4(values: &[f32]) -> f32x4 {
+pub(crate) fn load4(values: &[f32]) -> f32x4 {
     match <[f32; 4]>::try_from(values) {
         Ok(v) => f32x4::new(v),
         Err(_) => f32x4::ZERO,

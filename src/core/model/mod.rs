@@ -9,6 +9,7 @@ pub mod cnn;
 pub mod errors;
 mod init;
 pub mod mlp;
+pub mod sparse;
 
 use burn::module::Param;
 use burn::nn::Linear;
