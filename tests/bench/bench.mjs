@@ -87,7 +87,7 @@ const DO_SIGPATH = args.only !== "tfjs";
 const DO_TFJS = args.only !== "sigpath";
 const MNIST_TRAIN = 60000;
 /** The page's CPU warm-up (src/app/warmup.rs), mirrored for TF.js's wasm backend. */
-const WARMUP_STEPS = 40;
+const WARMUP_STEPS = 120;
 const WARMUP_BATCH = 256;
 const NOT_YET = "not available yet";
 

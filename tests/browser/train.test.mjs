@@ -76,7 +76,7 @@ for (const path of ["cpu", "webgpu"]) {
         if (path === "cpu") {
           await page.waitForFunction(() => window.sigpath.timings().warmup_steps != null, null, { timeout: 30_000 });
           const t = await page.evaluate(() => window.sigpath.timings());
-          assert.equal(t.warmup_steps, 40);
+          assert.equal(t.warmup_steps, 120);
           assert.ok(t.warmup_ms > 0, `warmup_ms ${t.warmup_ms}`);
           console.log(`# cpu: warm-up of ${t.warmup_steps} steps took ${t.warmup_ms.toFixed(0)} ms after the page was ready`);
         } else {
@@ -85,7 +85,7 @@ for (const path of ["cpu", "webgpu"]) {
           assert.equal((await page.evaluate(() => window.sigpath.timings())).warmup_steps, null);
           await page.getByTestId("force-cpu").check();
           await page.waitForFunction(() => window.sigpath.timings().warmup_steps != null, null, { timeout: 30_000 });
-          assert.equal((await page.evaluate(() => window.sigpath.timings())).warmup_steps, 40);
+          assert.equal((await page.evaluate(() => window.sigpath.timings())).warmup_steps, 120);
         }
         const after = await state(page);
         assert.equal(after.phase, "ready");
