@@ -114,18 +114,8 @@ pub async fn extract(model: &Network, subset: &Subset, device: &Device) -> Resul
             column.extend_from_slice(&values);
         }
     }
-    let probabilities_flat = columns.pop().unwrap_or_default();
-    let array = |width: usize, values: Vec<f32>| {
-        Array2::from_shape_vec((count, width), values).map_err(|e| SignatureError::Readback(e.to_string()))
-    };
-    let layers = layers
-        .into_iter()
-        .zip(columns)
-        .map(|(info, values)| Ok(LayerSignatures { values: array(info.width, values)?, name: info.name }))
-        .collect::<Result<Vec<_>, SignatureError>>()?;
-    let probabilities = array(classes, probabilities_flat)?;
-    let predictions = probabilities.rows().into_iter().map(|row| argmax(row.iter().copied())).collect();
-    Ok(Signatures { layers, probabilities, predictions, targets: subset.targets.clone() })
+    let probabilities = columns.pop().unwrap_or_default();
+    assemble(subset, layers, columns, classes, probabilities)
 }
 
 /// [`extract`] for a dense network on the CPU: the same numbers through
@@ -138,17 +128,31 @@ async fn extract_sparse(net: &Mlp, layers: Vec<LayerInfo>, subset: &Subset) -> R
         return Err(TrainError::RowOutOfRange { row: images, images }.into());
     }
     // Every row exists (checked above), so no image is replaced by the empty slice.
-    let output = sparse.forward((0..count).map(|row| subset.data.images.image(row).unwrap_or(&[])));
+    let mut output = sparse.forward((0..count).map(|row| subset.data.images.image(row).unwrap_or(&[])));
+    let classes = sparse.classes();
+    output.logits.chunks_exact_mut(classes.max(1)).for_each(softmax_in_place);
+    assemble(subset, layers, output.hidden, classes, output.logits)
+}
+
+/// [`Signatures`] from flat row-major values: each hidden layer's
+/// `[count * width_l]`, then `[count * classes]` probabilities.
+fn assemble(
+    subset: &Subset,
+    layers: Vec<LayerInfo>,
+    hidden: Vec<Vec<f32>>,
+    classes: usize,
+    probabilities: Vec<f32>,
+) -> Result<Signatures, SignatureError> {
+    let count = subset.len();
     let array = |width: usize, values: Vec<f32>| {
         Array2::from_shape_vec((count, width), values).map_err(|e| SignatureError::Readback(e.to_string()))
     };
     let layers = layers
         .into_iter()
-        .zip(output.hidden)
+        .zip(hidden)
         .map(|(info, values)| Ok(LayerSignatures { values: array(info.width, values)?, name: info.name }))
         .collect::<Result<Vec<_>, SignatureError>>()?;
-    let mut probabilities = array(sparse.classes(), output.logits)?;
-    probabilities.rows_mut().into_iter().for_each(|mut row| softmax_in_place(row.as_slice_mut().unwrap_or(&mut [])));
+    let probabilities = array(classes, probabilities)?;
     let predictions = probabilities.rows().into_iter().map(|row| argmax(row.iter().copied())).collect();
     Ok(Signatures { layers, probabilities, predictions, targets: subset.targets.clone() })
 }

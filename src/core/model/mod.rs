@@ -264,14 +264,16 @@ impl Tensors {
     }
 }
 
+/// The next tensor of a transaction's results, in the order `Tensors` queued them.
+fn next_data(data: &mut impl Iterator<Item = TensorData>) -> Result<TensorData, ModelError> {
+    data.next().ok_or_else(|| ModelError::Readback("fewer tensors came back than were asked for".into()))
+}
+
 fn next_param<const D: usize>(
     data: &mut impl Iterator<Item = TensorData>,
     device: &Device,
 ) -> Result<Param<Tensor<D>>, ModelError> {
-    let data = data
-        .next()
-        .ok_or_else(|| ModelError::Readback("fewer tensors came back than were asked for".into()))?;
-    Ok(Param::from_data(data, device))
+    Ok(Param::from_data(next_data(data)?, device))
 }
 
 fn rebuild_linear(

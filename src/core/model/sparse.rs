@@ -9,7 +9,7 @@
 
 use wide::f32x4;
 
-use super::{Mlp, ModelError, Tensors};
+use super::{Mlp, ModelError, Tensors, next_data};
 use crate::core::analysis::kernels::load4;
 use crate::core::data::IMAGE_PIXELS;
 
@@ -74,10 +74,7 @@ impl SparseMlp {
         for linear in linears {
             let [rows, outputs] = linear.weight.shape().dims::<2>();
             let mut next = || {
-                data.next()
-                    .ok_or_else(|| ModelError::Readback("fewer tensors came back than were asked for".into()))?
-                    .try_into_vec::<f32>()
-                    .map_err(|e| ModelError::Readback(format!("{e:?}")))
+                next_data(&mut data)?.try_into_vec::<f32>().map_err(|e| ModelError::Readback(format!("{e:?}")))
             };
             let weight = next()?;
             let bias = match linear.bias {
