@@ -7,7 +7,7 @@
 //! which is most of the pass. Same weights, same result up to float rounding
 //! (tested against `Mlp::forward`); training and the CNN stay on burn.
 
-use wide::f32x4;
+use wide::{f32x4, u16x8, u8x16};
 
 use super::{Mlp, ModelError, Tensors, next_data};
 use crate::core::analysis::kernels::load4;
@@ -86,6 +86,11 @@ impl SparseMlp {
                     "a layer of {rows}x{outputs} weights does not follow a layer of width {inputs}"
                 )));
             }
+            // Inputs are listed by u16 index (see `nonzero_pixels`); hidden
+            // widths are capped far below this by the configuration.
+            if rows > usize::from(u16::MAX) + 1 {
+                return Err(ModelError::Readback(format!("a layer of {rows} inputs is too wide to list by index")));
+            }
             layers.push(DenseLayer::padded(&weight, &bias, outputs));
             inputs = outputs;
         }
@@ -116,7 +121,7 @@ impl SparseMlp {
         let mut buffers = Buffers {
             current: vec![0.0; widest],
             next: vec![0.0; widest],
-            terms: vec![(0, 0.0); IMAGE_PIXELS.max(widest)],
+            nonzero: vec![0; IMAGE_PIXELS.max(widest)],
             pixel_values: std::array::from_fn(|p| p as f32 / 255.0),
         };
         for pixels in images {
@@ -131,15 +136,20 @@ impl SparseMlp {
     /// its baseline code.
     #[inline(never)]
     fn forward_image(&self, pixels: &[u8], buffers: &mut Buffers, hidden: &mut [Vec<f32>], logits: &mut Vec<f32>) {
-        let Buffers { current, next, terms, pixel_values } = buffers;
+        let Buffers { current, next, nonzero, pixel_values } = buffers;
+        let pixels = &pixels[..pixels.len().min(IMAGE_PIXELS)];
         let mut width = 0;
         for (index, layer) in self.layers.iter().enumerate() {
-            let found = if index == 0 {
-                gather_pixels(pixels, pixel_values, terms)
+            let out = &mut next[..layer.stride];
+            if index == 0 {
+                let found = nonzero_pixels(pixels, nonzero);
+                let value = |i: usize| pixels.get(i).map_or(0.0, |&p| pixel_values[usize::from(p)]);
+                accumulate(layer, &nonzero[..found], value, out);
             } else {
-                gather_nonzero(&current[..width], terms)
-            };
-            accumulate(layer, &terms[..found], &mut next[..layer.stride]);
+                let input = &current[..width];
+                let found = nonzero_values(input, nonzero);
+                accumulate(layer, &nonzero[..found], |i| input.get(i).copied().unwrap_or(0.0), out);
+            }
             std::mem::swap(current, next);
             width = layer.outputs;
             let values = &mut current[..width];
@@ -159,85 +169,130 @@ struct Buffers {
     /// The layer just computed and the one being computed, padded widths.
     current: Vec<f32>,
     next: Vec<f32>,
-    /// The non-zero inputs of the layer being computed.
-    terms: Vec<Term>,
+    /// Indices of the non-zero inputs of the layer being computed.
+    nonzero: Vec<u16>,
     /// `p / 255` for every pixel value, as `Subset::pixels_f32` scales.
     pixel_values: [f32; 256],
 }
 
-/// One input that is not zero: its row of the weights and its value.
-type Term = (u32, f32);
-
-/// The non-zero pixels of an image into `terms`; returns how many. Pixels go
-/// eight at a time as one 64-bit word: a word of background is skipped whole;
-/// within a word every pixel is written and only the non-zero ones are kept,
-/// without a branch (inside a digit, whether a pixel is zero is close to
-/// random, and mispredicted branches cost more than the writes).
-fn gather_pixels(pixels: &[u8], pixel_values: &[f32; 256], terms: &mut [Term]) -> usize {
-    let pixels = &pixels[..pixels.len().min(IMAGE_PIXELS).min(terms.len())];
-    let mut found = 0;
-    let mut keep_nonzero = |start: usize, run: &[u8]| {
-        for (offset, &p) in run.iter().enumerate() {
-            // `found` never passes the pixel's own index, and `terms` holds one per pixel.
-            terms[found] = ((start + offset) as u32, pixel_values[usize::from(p)]);
-            found += usize::from(p != 0);
+/// Row `m` lists the positions of the set bits of the byte `m`, lowest first,
+/// padded with zeros: a mask of eight inputs becomes their indices in one
+/// vector store, with no branch per input (inside a digit, whether a pixel is
+/// zero is close to random, and mispredicted branches cost more than the work
+/// they skip).
+static SET_BITS: [[u16; 8]; 256] = {
+    let mut table = [[0; 8]; 256];
+    let mut mask = 0;
+    while mask < 256 {
+        let (mut bit, mut found) = (0, 0);
+        while bit < 8 {
+            if mask & (1 << bit) != 0 {
+                table[mask][found] = bit as u16;
+                found += 1;
+            }
+            bit += 1;
         }
-    };
-    let mut words = pixels.chunks_exact(8);
-    for (word_index, bytes) in (&mut words).enumerate() {
-        if let Ok(word) = <[u8; 8]>::try_from(bytes)
-            && u64::from_ne_bytes(word) != 0
-        {
-            keep_nonzero(word_index * 8, &word);
-        }
+        mask += 1;
     }
-    keep_nonzero(pixels.len() - words.remainder().len(), words.remainder());
-    found
+    table
+};
+
+/// Appends the indices `base + b` for the set bits `b` of `mask` (eight bits)
+/// at `list[found..]`; returns the new length. All eight slots are written and
+/// only the set ones counted, so `list` needs room for eight past `found`.
+#[inline(always)]
+fn push_set_bits(list: &mut [u16], found: usize, mask: u32, base: usize) -> usize {
+    let positions = u16x8::new(SET_BITS[(mask & 0xff) as usize]) + u16x8::splat(base as u16);
+    if let Some(slots) = list.get_mut(found..found + 8) {
+        slots.copy_from_slice(&positions.to_array());
+    }
+    found + (mask & 0xff).count_ones() as usize
 }
 
-/// The non-zero values of `input` (ReLU outputs) into `terms`; returns how
-/// many. Branch-free: whether an activation is zero is close to random.
-fn gather_nonzero(input: &[f32], terms: &mut [Term]) -> usize {
+/// Indices of the non-zero `pixels` into `list` (as long as `pixels`, at most
+/// 65,536); returns how many. Sixteen pixels are compared at once; a run of
+/// background is skipped whole.
+fn nonzero_pixels(pixels: &[u8], list: &mut [u16]) -> usize {
     let mut found = 0;
-    for (index, &x) in input.iter().enumerate().take(terms.len()) {
-        terms[found] = (index as u32, x);
-        found += usize::from(x != 0.0);
+    let mut chunks = pixels.chunks_exact(16);
+    for (chunk_index, chunk) in (&mut chunks).enumerate() {
+        let Ok(bytes) = <[u8; 16]>::try_from(chunk) else { continue };
+        let mask = !u8x16::new(bytes).simd_eq(u8x16::ZERO).to_bitmask() & 0xffff;
+        if mask != 0 {
+            // `found` never passes the index of the first pixel of the half, so
+            // the eight slots written fit in a list as long as `pixels`.
+            found = push_set_bits(list, found, mask, chunk_index * 16);
+            found = push_set_bits(list, found, mask >> 8, chunk_index * 16 + 8);
+        }
     }
-    found
+    let tail = pixels.len() - chunks.remainder().len();
+    push_remainder(chunks.remainder().iter().map(|&p| p != 0), tail, list, found)
 }
 
-/// `out = bias + Σ scale · weight[row]` over `terms` (row, scale); `out` has
-/// the layer's padded width. Columns go in blocks of up to 32 (the default
-/// first layer in one block) whose sums stay in eight 128-bit registers across
-/// all the terms, so a term costs one load, multiply and add per four columns
-/// and one bounds check per block.
-fn accumulate(layer: &DenseLayer, terms: &[Term], out: &mut [f32]) {
+/// Indices of the non-zero `values` (ReLU outputs) into `list` (as long as
+/// `values`); returns how many. Eight values are compared at once.
+fn nonzero_values(values: &[f32], list: &mut [u16]) -> usize {
+    let mut found = 0;
+    let mut chunks = values.chunks_exact(8);
+    for (chunk_index, chunk) in (&mut chunks).enumerate() {
+        let nonzero = |four: &[f32]| !load4(four).simd_eq(f32x4::ZERO).to_bitmask() & 0xf;
+        let mask = nonzero(&chunk[..4]) | nonzero(&chunk[4..]) << 4;
+        found = push_set_bits(list, found, mask, chunk_index * 8);
+    }
+    let tail = values.len() - chunks.remainder().len();
+    push_remainder(chunks.remainder().iter().map(|&v| v != 0.0), tail, list, found)
+}
+
+/// The last inputs, fewer than a vector: one at a time, branch-free.
+fn push_remainder(nonzero: impl Iterator<Item = bool>, start: usize, list: &mut [u16], mut found: usize) -> usize {
+    for (offset, is_nonzero) in nonzero.enumerate() {
+        if let Some(slot) = list.get_mut(found) {
+            *slot = (start + offset) as u16;
+        }
+        found += usize::from(is_nonzero);
+    }
+    found.min(list.len())
+}
+
+/// `out = bias + Σ value(i) · weight[i]` over the input indices `nonzero`;
+/// `out` has the layer's padded width. Columns go in blocks of up to 32 (the
+/// default first layer in one block) whose sums stay in eight 128-bit
+/// registers across all the inputs, so an input costs one load, multiply and
+/// add per four columns and one bounds check per block.
+fn accumulate(layer: &DenseLayer, nonzero: &[u16], value: impl Fn(usize) -> f32 + Copy, out: &mut [f32]) {
     out.copy_from_slice(&layer.bias);
     let mut start = 0;
     while start < layer.stride {
         start += match (layer.stride - start) / 4 {
-            1 => block::<1>(layer, terms, start, out),
-            2 => block::<2>(layer, terms, start, out),
-            3 => block::<3>(layer, terms, start, out),
-            4 => block::<4>(layer, terms, start, out),
-            5 => block::<5>(layer, terms, start, out),
-            6 => block::<6>(layer, terms, start, out),
-            7 => block::<7>(layer, terms, start, out),
-            _ => block::<8>(layer, terms, start, out),
+            1 => block::<1>(layer, nonzero, value, start, out),
+            2 => block::<2>(layer, nonzero, value, start, out),
+            3 => block::<3>(layer, nonzero, value, start, out),
+            4 => block::<4>(layer, nonzero, value, start, out),
+            5 => block::<5>(layer, nonzero, value, start, out),
+            6 => block::<6>(layer, nonzero, value, start, out),
+            7 => block::<7>(layer, nonzero, value, start, out),
+            _ => block::<8>(layer, nonzero, value, start, out),
         };
     }
 }
 
 /// The `4 * V` columns from `start` (see [`accumulate`]); returns how many.
 #[inline(always)]
-fn block<const V: usize>(layer: &DenseLayer, terms: &[Term], start: usize, out: &mut [f32]) -> usize {
+fn block<const V: usize>(
+    layer: &DenseLayer,
+    nonzero: &[u16],
+    value: impl Fn(usize) -> f32,
+    start: usize,
+    out: &mut [f32],
+) -> usize {
     let columns = 4 * V;
     let Some(initial) = out.get(start..start + columns) else { return columns };
     let mut sums: [f32x4; V] = std::array::from_fn(|k| load4(&initial[4 * k..4 * k + 4]));
-    for &(index, scale) in terms {
-        let begin = index as usize * layer.stride + start;
+    for &input in nonzero {
+        let input = usize::from(input);
+        let begin = input * layer.stride + start;
         let Some(weights) = layer.weight.get(begin..begin + columns) else { continue };
-        let scale = f32x4::splat(scale);
+        let scale = f32x4::splat(value(input));
         for (sum, part) in sums.iter_mut().zip(weights.chunks_exact(4)) {
             *sum += scale * load4(part);
         }
@@ -314,6 +369,40 @@ mod tests {
     #[test]
     fn matches_burn_on_odd_widths_and_three_layers() {
         check_against_burn(vec![7, 100, 13], 3);
+    }
+
+    /// The plain filter that the vector listings must equal.
+    fn indices_where(nonzero: impl Iterator<Item = bool>) -> Vec<u16> {
+        nonzero.enumerate().filter(|&(_, keep)| keep).map(|(i, _)| i as u16).collect()
+    }
+
+    #[test]
+    fn lists_nonzero_pixels_of_any_length() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+        // Full vectors, a remainder, shorter than one vector, empty; sparse and dense.
+        for (length, density) in [(784, 0.2), (784, 1.0), (100, 0.5), (7, 0.5), (0, 0.5), (784, 0.0)] {
+            let pixels: Vec<u8> =
+                (0..length).map(|_| if rng.gen_bool(density) { rng.gen_range(1..=255) } else { 0 }).collect();
+            let mut list = vec![u16::MAX; length];
+            let found = nonzero_pixels(&pixels, &mut list);
+            assert_eq!(list[..found], indices_where(pixels.iter().map(|&p| p != 0))[..], "{length} pixels");
+        }
+    }
+
+    #[test]
+    fn lists_nonzero_values_of_any_length() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(4);
+        for length in [64, 13, 3, 0] {
+            let values: Vec<f32> =
+                (0..length).map(|_| if rng.gen_bool(0.5) { rng.gen_range(0.01..3.0) } else { 0.0 }).collect();
+            let mut list = vec![u16::MAX; length];
+            let found = nonzero_values(&values, &mut list);
+            assert_eq!(list[..found], indices_where(values.iter().map(|&v| v != 0.0))[..], "{length} values");
+        }
+        // -0.0 adds nothing and is skipped; NaN is kept, so it shows in the output as burn's would.
+        let mut list = vec![0; 8];
+        let found = nonzero_values(&[-0.0, f32::NAN, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0], &mut list);
+        assert_eq!(list[..found], [1, 3]);
     }
 
     #[test]
