@@ -8,6 +8,7 @@ use burn::tensor::activation::softmax;
 use ndarray::Array2;
 use thiserror::Error;
 
+use super::analysis::kernels::load4;
 use super::data::{IMAGE_PIXELS, Subset};
 use super::model::sparse::SparseMlp;
 use super::model::{LayerInfo, Mlp, ModelError, Network};
@@ -130,7 +131,7 @@ async fn extract_sparse(net: &Mlp, layers: Vec<LayerInfo>, subset: &Subset) -> R
     // Every row exists (checked above), so no image is replaced by the empty slice.
     let mut output = sparse.forward((0..count).map(|row| subset.data.images.image(row).unwrap_or(&[])));
     let classes = sparse.classes();
-    output.logits.chunks_exact_mut(classes.max(1)).for_each(softmax_in_place);
+    softmax_rows(&mut output.logits, classes);
     assemble(subset, layers, output.hidden, classes, output.logits)
 }
 
@@ -157,15 +158,29 @@ fn assemble(
     Ok(Signatures { layers, probabilities, predictions, targets: subset.targets.clone() })
 }
 
-/// Softmax of one row of logits, shifted by the largest for stability.
-fn softmax_in_place(row: &mut [f32]) {
-    let largest = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let mut total = 0.0;
-    for v in row.iter_mut() {
-        *v = (*v - largest).exp();
-        total += *v;
+/// Softmax of every row of `logits` (`[rows * classes]`), each row shifted by
+/// its largest value for stability. The exponentials go four at a time across
+/// row boundaries: one at a time they took 1.5 ms of the 8.7 ms pass over
+/// 10,000 images in the browser (a call into a software `expf` each).
+fn softmax_rows(logits: &mut [f32], classes: usize) {
+    if classes == 0 {
+        return;
     }
-    row.iter_mut().for_each(|v| *v /= total);
+    for row in logits.chunks_exact_mut(classes) {
+        // Not `f32::max`: a NaN logit leaves the others as they are either way,
+        // and the comparison is a single instruction in wasm.
+        let largest = row.iter().copied().fold(f32::NEG_INFINITY, |m, v| if v > m { v } else { m });
+        row.iter_mut().for_each(|v| *v -= largest);
+    }
+    let mut fours = logits.chunks_exact_mut(4);
+    for four in &mut fours {
+        four.copy_from_slice(&load4(four).exp().to_array());
+    }
+    fours.into_remainder().iter_mut().for_each(|v| *v = v.exp());
+    for row in logits.chunks_exact_mut(classes) {
+        let total: f32 = row.iter().sum();
+        row.iter_mut().for_each(|v| *v /= total);
+    }
 }
 
 /// The path of one drawing: `pixels` are 784 values in [0, 1], row-major 28x28.
@@ -205,4 +220,34 @@ fn argmax(values: impl Iterator<Item = f32>) -> usize {
         }
     }
     best.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::softmax_rows;
+    use approx::assert_relative_eq;
+
+    /// The textbook formula, one row at a time in f64.
+    fn reference(row: &[f32]) -> Vec<f32> {
+        let largest = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let exps: Vec<f64> = row.iter().map(|&v| f64::from(v - largest).exp()).collect();
+        let total: f64 = exps.iter().sum();
+        exps.iter().map(|e| (e / total) as f32).collect()
+    }
+
+    #[test]
+    fn softmax_rows_matches_the_formula() {
+        // 3 classes: rows straddle the groups of four; large, tiny and equal logits.
+        let logits = [2.0, -1.0, 0.5, 80.0, 80.0, -20.0, -300.0, 0.0, 3.0, 1e-3, 7.5, -7.5, 0.0, 0.0, 0.0];
+        let mut ours = logits;
+        softmax_rows(&mut ours, 3);
+        for (row, mine) in logits.chunks_exact(3).zip(ours.chunks_exact(3)) {
+            for (a, b) in reference(row).iter().zip(mine) {
+                assert_relative_eq!(*a, *b, max_relative = 1e-6, epsilon = 1e-30);
+            }
+        }
+        // No classes: nothing to do, and no division by zero.
+        let mut empty: [f32; 0] = [];
+        softmax_rows(&mut empty, 0);
+    }
 }
