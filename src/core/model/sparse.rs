@@ -258,6 +258,9 @@ fn push_remainder(nonzero: impl Iterator<Item = bool>, start: usize, list: &mut 
 /// blocks of up to 32 (the default first layer in one block) whose sums stay
 /// in eight 128-bit registers across all the inputs, so an input costs one
 /// load, multiply and add per four columns and one bounds check per block.
+/// Eight is what Chromium 156 runs fastest (5.7 ms for the default network on
+/// 10,000 images, 6.9 with four); Node 20's older V8 spills two of the eight
+/// to the stack and prefers four, so measure in the browser before changing it.
 fn accumulate(layer: &DenseLayer, nonzero: &[u16], value: impl Fn(usize) -> f32 + Copy, relu: bool, out: &mut [f32]) {
     out.copy_from_slice(&layer.bias);
     let mut start = 0;
