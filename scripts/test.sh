@@ -16,8 +16,13 @@ cargo test --all-targets
 
 step "release build of the page (trunk)"
 bash "$here/build.sh"
-wasm="$(ls dist/*_bg.wasm)"
-printf 'wasm: %s bytes raw, %s bytes gzip -9\n' "$(stat -c %s "$wasm")" "$(gzip -9 -c "$wasm" | wc -c)" | tee tests/output/wasm-size.txt
+# The page's own wasm, and the WebGPU trainer's (a worker, fetched only when a GPU trains).
+page_wasm="$(ls dist/*_bg.wasm)"
+size() { printf '%s bytes raw, %s bytes gzip -9' "$(stat -c %s "$1")" "$(gzip -9 -c "$1" | wc -c)"; }
+{
+  printf 'page wasm: %s\n' "$(size "$page_wasm")"
+  printf 'WebGPU trainer wasm: %s\n' "$(size dist/gpu/sigpath-gpu_bg.wasm)"
+} | tee tests/output/wasm-size.txt
 
 step "browser tests (headless Chromium)"
 cd tests/browser

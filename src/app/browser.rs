@@ -63,6 +63,28 @@ extern "C" {
     fn has_decompression_stream() -> bool;
 }
 
+#[wasm_bindgen(inline_js = r#"
+export async function webgpu_adapter_probe() {
+  if (!("gpu" in navigator) || !navigator.gpu) return "this browser does not offer WebGPU";
+  try {
+    const adapter = await navigator.gpu.requestAdapter();
+    if (!adapter) return "the browser offers WebGPU but no GPU adapter";
+    return "";
+  } catch (e) {
+    return "asking for a WebGPU adapter failed: " + (e && e.message ? e.message : e);
+  }
+}
+"#)]
+extern "C" {
+    fn webgpu_adapter_probe() -> Promise;
+}
+
+/// Why WebGPU cannot train here (in the page or in a worker), or "" when the
+/// browser offers an adapter.
+pub async fn webgpu_adapter_problem() -> String {
+    JsFuture::from(webgpu_adapter_probe()).await.ok().and_then(|v| v.as_string()).unwrap_or_default()
+}
+
 /// Text of a JS error value, for messages.
 pub fn js_error_text(value: &JsValue) -> String {
     if let Some(error) = value.dyn_ref::<js_sys::Error>() {

@@ -4,6 +4,7 @@
 pub mod automation;
 pub mod backend;
 pub mod browser;
+pub mod gpu_worker;
 pub mod loader;
 pub mod ood;
 pub mod persist;

@@ -1,6 +1,7 @@
 //! One run, end to end: pick the backend, train step by step (yielding to the
 //! browser between slices of work), record the evaluation set's signatures,
-//! cluster every layer, and publish the results. Cancel is checked between steps.
+//! cluster every layer, and publish the results. Cancel is checked between steps
+//! (on WebGPU, training runs in a worker: cancel ends it).
 
 use burn::tensor::Device;
 use leptos::prelude::*;
@@ -12,10 +13,13 @@ use crate::core::data::{ClassSet, Subset};
 use crate::core::results::RunResults;
 use crate::core::signature::extract;
 use crate::core::snapshot::{BackendKind, Phase, TrainingSnapshot};
-use crate::core::train::{Trainer, TrainError};
+use crate::core::model::Network;
+use crate::core::train::remote::{TrainRequest, WorkerEvent};
+use crate::core::train::{ProgressReading, TrainError, Trainer};
 
 use super::backend::{self, Backend};
 use super::browser::{Pacer, now_ms, yield_now};
+use super::gpu_worker::GpuWorker;
 use super::session;
 use super::state::{AppState, Curves, Progress};
 
@@ -91,24 +95,169 @@ fn check_cancel(state: AppState) -> Result<(), RunError> {
     if state.cancel_requested.get_untracked() { Err(RunError::Cancelled) } else { Ok(()) }
 }
 
-fn train_error(error: TrainError, backend: &Backend) -> RunError {
-    let gpu = backend.kind == BackendKind::Webgpu && matches!(error, TrainError::Readback(_) | TrainError::Model(_));
-    if gpu {
-        RunError::Failed {
-            message: format!("WebGPU failed while training ({error}). You can continue on the CPU."),
-            gpu: true,
-        }
-    } else {
-        failed(format!("Training stopped: {error}"))
-    }
-}
-
 fn seconds_left(elapsed_ms: f64, done: usize, total: usize) -> String {
     if done == 0 {
         return String::new();
     }
     let left = elapsed_ms / done as f64 * (total - done.min(total)) as f64 / 1000.0;
     if left < 1.0 { "under a second left".into() } else { format!("about {left:.0} s left") }
+}
+
+/// Training progress as the page shows it: `state().training`, the curves
+/// and the progress bar, from readings of either trainer.
+struct Board {
+    snapshot: TrainingSnapshot,
+    steps_per_epoch: usize,
+    total_steps: usize,
+    images: usize,
+    started_ms: f64,
+    epoch_started_ms: f64,
+}
+
+impl Board {
+    fn new(state: AppState, config: &ExperimentConfig, images: usize) -> Self {
+        let steps_per_epoch = images.div_ceil(config.batch_size.max(1));
+        let snapshot = TrainingSnapshot {
+            epoch: 1,
+            epochs: config.epochs,
+            step: 0,
+            steps: steps_per_epoch,
+            ..TrainingSnapshot::default()
+        };
+        state.training.set(Some(snapshot.clone()));
+        let now = now_ms();
+        Board { snapshot, steps_per_epoch, total_steps: steps_per_epoch * config.epochs, images, started_ms: now, epoch_started_ms: now }
+    }
+
+    /// Training time starts now (the WebGPU trainer is up).
+    fn start_clock(&mut self) {
+        self.started_ms = now_ms();
+        self.epoch_started_ms = self.started_ms;
+    }
+
+    /// Show a reading; `epoch` and `step_in_epoch` are the trainer's next step (0-based).
+    fn publish(&mut self, state: AppState, reading: &ProgressReading, epoch: usize, step_in_epoch: usize, finished: bool) {
+        let now = now_ms();
+        let snapshot = &mut self.snapshot;
+        let x = reading.steps_done as f64 / self.steps_per_epoch.max(1) as f64;
+        state.curves.update(|c| {
+            if let Some(window) = reading.since_last {
+                c.loss.push((x, window.mean_loss));
+                c.train_accuracy.push((x, window.accuracy));
+            }
+        });
+        for finished in &reading.finished_epochs {
+            snapshot.loss_per_epoch.push(finished.stats.mean_loss);
+            snapshot.train_accuracy = Some(finished.stats.accuracy);
+            snapshot.epoch_secs.push((now - self.epoch_started_ms) / 1000.0);
+            self.epoch_started_ms = now;
+        }
+        let trained_secs: f64 = snapshot.epoch_secs.iter().sum();
+        if trained_secs > 0.0 {
+            snapshot.samples_per_sec = Some((self.images * snapshot.epoch_secs.len()) as f64 / trained_secs);
+        }
+        snapshot.epoch = (epoch + 1).min(snapshot.epochs);
+        snapshot.step = if finished { self.steps_per_epoch } else { step_in_epoch };
+        if let (None, Some(window)) = (snapshot.train_accuracy, reading.since_last) {
+            snapshot.train_accuracy = Some(window.accuracy);
+        }
+        state.training.set(Some(snapshot.clone()));
+        state.progress.set(Some(Progress {
+            label: "Training".into(),
+            fraction: reading.steps_done as f64 / self.total_steps.max(1) as f64,
+            detail: format!(
+                "epoch {} of {}, step {} of {} · {}",
+                snapshot.epoch,
+                snapshot.epochs,
+                snapshot.step,
+                self.steps_per_epoch,
+                seconds_left(now - self.started_ms, reading.steps_done, self.total_steps)
+            ),
+        }));
+    }
+}
+
+/// Show where the run trains.
+fn announce(state: AppState, backend: &Backend) {
+    state.backend.set(Some(backend.kind));
+    state.backend_note.set(backend.fallback_reason.clone());
+    session::with(|s| s.backend = Some(backend.clone()));
+}
+
+/// Train here, on the CPU, in slices between yields to the browser.
+async fn train_here(state: AppState, config: &ExperimentConfig, train: &Subset, board: &mut Board) -> Result<Network, RunError> {
+    let mut trainer = Trainer::new(config, train, &Device::flex()).map_err(|e| failed(format!("{e}.")))?;
+    board.start_clock();
+    let mut pacer = Pacer::new(SLICE_MS);
+    // Reading back and redrawing the chart cost far more than a step: do them a
+    // few times a second, and at every epoch's end (profiled: redrawing after
+    // every slice took most of the epoch).
+    let mut published_ms = f64::NEG_INFINITY;
+    loop {
+        check_cancel(state)?;
+        let step = trainer.step(train).map_err(|e| failed(format!("Training stopped: {e}")))?;
+        if !(step.epoch_finished || step.finished || now_ms() - published_ms >= PUBLISH_MS) {
+            if pacer.due() {
+                pacer.pause().await;
+            }
+            continue;
+        }
+        let reading = trainer.read_progress().await.map_err(|e| failed(format!("Training stopped: {e}")))?;
+        published_ms = now_ms();
+        board.publish(state, &reading, trainer.epoch(), trainer.step_in_epoch(), step.finished);
+        if step.finished {
+            break;
+        }
+        pacer.pause().await;
+    }
+    let model = trainer.model().map_err(|e| failed(format!("Training stopped: {e}")))?;
+    // A plain CPU copy (no autodiff) probes drawings and records the signatures.
+    model.copy_to(&Device::flex()).await.map_err(|e| failed(format!("Keeping the model failed: {e}.")))
+}
+
+/// How a run on WebGPU ended, when it did not fail.
+enum GpuOutcome {
+    /// The trained network, on the CPU.
+    Trained(Network),
+    /// WebGPU could not start, and why: the run goes on on the CPU.
+    NoGpu(String),
+}
+
+/// Train in the WebGPU worker; cancel ends the worker.
+async fn train_in_worker(state: AppState, config: &ExperimentConfig, train: &Subset, board: &mut Board) -> Result<GpuOutcome, RunError> {
+    let worker = match GpuWorker::spawn() {
+        Ok(worker) => worker,
+        Err(e) => return Ok(GpuOutcome::NoGpu(format!("the WebGPU trainer could not start ({e})"))),
+    };
+    let mut ready = false;
+    loop {
+        let Some(event) = worker.next(|| state.cancel_requested.get_untracked()).await else {
+            return Err(RunError::Cancelled);
+        };
+        match event {
+            WorkerEvent::Ready => {
+                worker.send(&TrainRequest::new(config, train)).map_err(failed)?;
+                ready = true;
+            }
+            WorkerEvent::NoGpu { reason } => return Ok(GpuOutcome::NoGpu(reason)),
+            // Before it listens, a failure means the trainer itself did not load.
+            WorkerEvent::Failed { message, .. } if !ready => return Ok(GpuOutcome::NoGpu(message)),
+            WorkerEvent::Failed { message, gpu: true } => {
+                return Err(RunError::Failed {
+                    message: format!("WebGPU failed while training ({message}). You can continue on the CPU."),
+                    gpu: true,
+                });
+            }
+            WorkerEvent::Failed { message, gpu: false } => return Err(failed(format!("Training stopped: {message}"))),
+            WorkerEvent::Started => board.start_clock(),
+            WorkerEvent::Progress(p) => board.publish(state, &p.reading, p.epoch, p.step_in_epoch, p.finished),
+            WorkerEvent::Trained { weights } => {
+                return Network::from_bytes(config, train.classes.len(), &weights, &Device::flex())
+                    .map(GpuOutcome::Trained)
+                    .map_err(|e| failed(format!("The weights trained on WebGPU could not be read: {e}.")));
+            }
+        }
+    }
 }
 
 async fn run(state: AppState, config: ExperimentConfig, run_id: u64) -> Result<(), RunError> {
@@ -129,104 +278,31 @@ async fn run(state: AppState, config: ExperimentConfig, run_id: u64) -> Result<(
     let eval_indices = select_indices(&dataset.test, &classes, None, config.seed, "test")
         .map_err(|e| failed(format!("The test set cannot be cut: {e}.")))?;
     let eval = Subset::from_indices(&dataset.test, &classes, &eval_indices);
+    if let Some(error) = config.validate(Some(train.len())).into_iter().next() {
+        return Err(failed(format!("{}.", TrainError::from(error))));
+    }
 
     state.progress.set(Some(Progress { label: "Starting".into(), fraction: 0.0, detail: "choosing the backend".into() }));
-    let backend = backend::select(state.force_cpu.get_untracked()).await;
-    state.backend.set(Some(backend.kind));
-    state.backend_note.set(backend.fallback_reason.clone());
-    session::with(|s| s.backend = Some(backend.clone()));
-
-    let mut trainer = Trainer::new(&config, &train, &backend.device).map_err(|e| failed(format!("{e}.")))?;
-    let steps_per_epoch = trainer.steps_per_epoch();
-    let total_steps = trainer.total_steps();
-    let mut snapshot = TrainingSnapshot {
-        epoch: 1,
-        epochs: config.epochs,
-        step: 0,
-        steps: steps_per_epoch,
-        ..TrainingSnapshot::default()
-    };
-    state.training.set(Some(snapshot.clone()));
-
-    let started_ms = now_ms();
-    let mut epoch_started_ms = started_ms;
-    let mut pacer = Pacer::new(SLICE_MS);
-    // Reading back and redrawing the chart cost far more than a step: do them a
-    // few times a second, and at every epoch's end (profiled: redrawing after
-    // every slice took most of the epoch).
-    let mut published_ms = f64::NEG_INFINITY;
-    // On a GPU, steps are only queued: a readback waits for all of them. Bound
-    // the queue to about one publishing interval of GPU work, so progress stays
-    // smooth and cancel is quick (halve the steps between readbacks when a
-    // readback waits long, double them when it comes back at once).
-    let on_gpu = backend.kind == BackendKind::Webgpu;
-    let mut gpu_steps_per_readback: usize = 1;
-    let mut steps_since_readback: usize = 0;
-    loop {
-        check_cancel(state)?;
-        let step = trainer.step(&train).map_err(|e| train_error(e, &backend))?;
-        steps_since_readback += 1;
-        let now = now_ms();
-        let due = if on_gpu { steps_since_readback >= gpu_steps_per_readback } else { now - published_ms >= PUBLISH_MS };
-        if !(step.epoch_finished || step.finished || due) {
-            if pacer.due() {
-                pacer.pause().await;
+    let mut backend = backend::select(state.force_cpu.get_untracked()).await;
+    announce(state, &backend);
+    let mut board = Board::new(state, &config, train.len());
+    let mut trained = None;
+    if backend.kind == BackendKind::Webgpu {
+        state.progress.set(Some(Progress { label: "Starting".into(), fraction: 0.0, detail: "starting WebGPU".into() }));
+        match train_in_worker(state, &config, &train, &mut board).await? {
+            GpuOutcome::Trained(model) => trained = Some(model),
+            GpuOutcome::NoGpu(reason) => {
+                backend = backend::webgpu_failed(reason);
+                announce(state, &backend);
+                board = Board::new(state, &config, train.len());
             }
-            continue;
         }
-        let read_started_ms = now;
-        let reading = trainer.read_progress().await.map_err(|e| train_error(e, &backend))?;
-        let now = now_ms();
-        if on_gpu {
-            let waited_ms = now - read_started_ms;
-            gpu_steps_per_readback = if waited_ms > PUBLISH_MS {
-                (gpu_steps_per_readback / 2).max(1)
-            } else {
-                (gpu_steps_per_readback * 2).min(256)
-            };
-            steps_since_readback = 0;
-        }
-        published_ms = now;
-        let x = reading.steps_done as f64 / steps_per_epoch.max(1) as f64;
-        state.curves.update(|c| {
-            if let Some(window) = reading.since_last {
-                c.loss.push((x, window.mean_loss));
-                c.train_accuracy.push((x, window.accuracy));
-            }
-        });
-        for finished in &reading.finished_epochs {
-            snapshot.loss_per_epoch.push(finished.stats.mean_loss);
-            snapshot.train_accuracy = Some(finished.stats.accuracy);
-            snapshot.epoch_secs.push((now - epoch_started_ms) / 1000.0);
-            epoch_started_ms = now;
-        }
-        let trained_secs: f64 = snapshot.epoch_secs.iter().sum();
-        if trained_secs > 0.0 {
-            snapshot.samples_per_sec = Some((train.len() * snapshot.epoch_secs.len()) as f64 / trained_secs);
-        }
-        snapshot.epoch = (trainer.epoch() + 1).min(config.epochs);
-        snapshot.step = if step.finished { steps_per_epoch } else { trainer.step_in_epoch() };
-        if let (None, Some(window)) = (snapshot.train_accuracy, reading.since_last) {
-            snapshot.train_accuracy = Some(window.accuracy);
-        }
-        state.training.set(Some(snapshot.clone()));
-        state.progress.set(Some(Progress {
-            label: "Training".into(),
-            fraction: reading.steps_done as f64 / total_steps.max(1) as f64,
-            detail: format!(
-                "epoch {} of {}, step {} of {} · {}",
-                snapshot.epoch,
-                config.epochs,
-                snapshot.step,
-                steps_per_epoch,
-                seconds_left(now - started_ms, reading.steps_done, total_steps)
-            ),
-        }));
-        if step.finished {
-            break;
-        }
-        pacer.pause().await;
     }
+    let probe_model = match trained {
+        Some(model) => model,
+        None => train_here(state, &config, &train, &mut board).await?,
+    };
+    let snapshot = board.snapshot;
 
     // Signatures of the evaluation set, in one batched pass.
     state.phase.set(Phase::Analyzing);
@@ -237,17 +313,6 @@ async fn run(state: AppState, config: ExperimentConfig, run_id: u64) -> Result<(
     }));
     yield_now().await;
     check_cancel(state)?;
-    let model = trainer.model().map_err(|e| train_error(e, &backend))?;
-    // The CPU copy probes drawings and records the signatures: one batched
-    // pass there takes tens of milliseconds, where a GPU pass would pay for
-    // new shaders (seconds on a software GPU) and a round trip.
-    let probe_model = model.copy_to(&Device::flex()).await.map_err(|e| {
-        if backend.kind == BackendKind::Webgpu {
-            RunError::Failed { message: format!("WebGPU failed while reading the trained weights ({e})."), gpu: true }
-        } else {
-            failed(format!("Keeping the model failed: {e}."))
-        }
-    })?;
     // The training images (47 MB for all of MNIST) are not needed any more.
     // Freed now, their memory takes the signatures (4 MB for 10,000 test
     // images) and the clustering's work space: fresh wasm memory costs a page
@@ -268,6 +333,7 @@ async fn run(state: AppState, config: ExperimentConfig, run_id: u64) -> Result<(
 
     // K-means for every K and the silhouettes, layer by layer, in slices.
     let cluster_started = now_ms();
+    let mut pacer = Pacer::new(SLICE_MS);
     let layer_count = signatures.layers.len();
     let mut analyses = Vec::with_capacity(layer_count);
     for (index, layer) in signatures.layers.iter().enumerate() {

@@ -474,18 +474,25 @@ await server.close();
 const loadAfter = os.loadavg();
 
 // --- figures -----------------------------------------------------------------------
-async function wasmSize() {
-  let files;
-  try {
-    files = (await fs.readdir(PAGE_DIR)).filter((f) => f.endsWith("_bg.wasm"));
-  } catch {
-    files = [];
-  }
-  if (files.length === 0) return null;
-  const body = await fs.readFile(path.join(PAGE_DIR, files[0]));
-  return { file: path.relative(ROOT, path.join(PAGE_DIR, files[0])), raw_bytes: body.length, gzip_bytes: zlib.gzipSync(body, { level: 9 }).length };
+/** Sizes of the page's own wasm and of the WebGPU trainer's (fetched only when a GPU trains). */
+async function wasmSizes() {
+  const list = async (dir) => {
+    try {
+      return (await fs.readdir(path.join(PAGE_DIR, dir))).filter((f) => f.endsWith("_bg.wasm")).map((f) => path.join(dir, f));
+    } catch {
+      return [];
+    }
+  };
+  const measure = async (file) => {
+    if (!file) return null;
+    const body = await fs.readFile(path.join(PAGE_DIR, file));
+    return { file: path.relative(ROOT, path.join(PAGE_DIR, file)), raw_bytes: body.length, gzip_bytes: zlib.gzipSync(body, { level: 9 }).length };
+  };
+  return {
+    page: await measure((await list("."))[0]),
+    webgpu_trainer: await measure((await list("gpu"))[0]),
+  };
 }
-
 
 const figures = [];
 const groups = new Map();
@@ -535,14 +542,19 @@ for (const g of groups.values()) {
   figures.push(row);
 }
 
-const size = DO_SIGPATH ? await wasmSize() : null;
+const size = DO_SIGPATH ? await wasmSizes() : null;
 if (DO_SIGPATH) {
-  for (const [id, label, key] of [["wasm_raw_bytes", "wasm size, raw", "raw_bytes"], ["wasm_gzip_bytes", "wasm size, gzip -9", "gzip_bytes"]]) {
-    const v = size ? size[key] : null;
+  for (const [id, label, part, key] of [
+    ["wasm_raw_bytes", "wasm size, raw", "page", "raw_bytes"],
+    ["wasm_gzip_bytes", "wasm size, gzip -9", "page", "gzip_bytes"],
+    ["worker_wasm_raw_bytes", "WebGPU trainer's wasm (fetched when a GPU trains), raw", "webgpu_trainer", "raw_bytes"],
+    ["worker_wasm_gzip_bytes", "WebGPU trainer's wasm, gzip -9", "webgpu_trainer", "gzip_bytes"],
+  ]) {
+    const v = size[part] ? size[part][key] : null;
     figures.push({
       id, label, unit: "bytes", better: "lower", impl: "sigpath", backend: null, batch_size: null,
       train_images: null, samples: v == null ? [] : [v], ...summary(v == null ? [] : [v]),
-      status: v == null ? NOT_YET : "ok", note: v == null ? "no dist/*_bg.wasm: build the page first (--build)" : size.file,
+      status: v == null ? NOT_YET : "ok", note: v == null ? "no such dist/*_bg.wasm: build the page first (--build)" : size[part].file,
     });
   }
 }
@@ -576,7 +588,7 @@ for (const [sp, tj] of [["cpu", "wasm"], ["webgpu", "webgl"]]) {
 }
 
 // --- report ------------------------------------------------------------------------
-const order = Object.keys(FIGURES).concat(["wasm_raw_bytes", "wasm_gzip_bytes"]);
+const order = Object.keys(FIGURES).concat(["wasm_raw_bytes", "wasm_gzip_bytes", "worker_wasm_raw_bytes", "worker_wasm_gzip_bytes"]);
 figures.sort((x, y) =>
   order.indexOf(x.id) - order.indexOf(y.id) || x.impl.localeCompare(y.impl) ||
   String(x.backend).localeCompare(String(y.backend)) || (x.batch_size ?? 0) - (y.batch_size ?? 0));

@@ -29,10 +29,13 @@ for (const path of ["cpu", "webgpu"]) {
     });
 
     test("3 classes x 200 images train to a stated accuracy, with progress", async () => {
+      const seen = server.requests.length;
+      const workerFetched = () => server.requests.slice(seen).some((r) => r.includes("sigpath-gpu"));
       const { context, page, problems } = await openPage(browser, server.url);
       try {
         // A first visit shows the bundled demo ("ready").
         await waitForPhase(page, ["idle", "ready"]);
+        assert.equal(workerFetched(), false, "the WebGPU trainer is not fetched before a run needs it");
         await configure(page, SMALL);
         await waitForConfig(page, { classes: [1, 3, 7], per_class: 200, epochs: 2, batch_size: 32 });
         await recordProgress(page);
@@ -57,6 +60,8 @@ for (const path of ["cpu", "webgpu"]) {
         assert.ok(rec.phases.indexOf("training") <= 1, `phases ${rec.phases}`);
         const badge = await page.getByTestId("backend-badge").textContent();
         assert.match(badge, path === "webgpu" ? /WebGPU/ : /CPU \(.*(no GPU adapter|does not offer WebGPU)/);
+        // WebGPU trains in the worker's own wasm, the CPU in the page's.
+        assert.equal(workerFetched(), path === "webgpu", `requests: ${server.requests.slice(seen).filter((r) => r.includes("sigpath-gpu"))}`);
         const shown = await page.getByTestId("test-accuracy").textContent();
         assert.equal(shown, `${(t.test_accuracy * 100).toFixed(1)} %`);
         await screenshot(page, `train-${path}-small`);
@@ -147,6 +152,62 @@ for (const path of ["cpu", "webgpu"]) {
         await context.close();
       }
     });
+
+    if (path === "webgpu") {
+      test("a WebGPU failure mid-run says so and offers the CPU, which then trains", async () => {
+        // A stand-in trainer: it says it is ready (postcard of WorkerEvent::Ready is
+        // one zero byte), takes the run, then dies as a lost device would.
+        const failing = [
+          "self.postMessage(new Uint8Array([0]));",
+          "self.onmessage = () => setTimeout(() => { throw new Error('the device was lost (test)'); }, 50);",
+        ].join("\n");
+        const broken = await serve({ overrides: { "gpu/sigpath-gpu_loader.js": { body: failing } } });
+        const { context, page, problems } = await openPage(browser, broken.url);
+        try {
+          await waitForPhase(page, ["idle", "ready"]);
+          await configure(page, SMALL);
+          await waitForConfig(page, { classes: [1, 3, 7], per_class: 200 });
+          assert.equal(await trainAndWait(page), "error");
+          const s = await state(page);
+          assert.match(s.error, /WebGPU failed while training \(.*the device was lost \(test\).*\)\. You can continue on the CPU\./);
+          assert.equal(await page.getByTestId("error-message").textContent(), s.error);
+          await screenshot(page, "train-webgpu-failed-mid-run");
+          assert.equal(await trainAndWait(page, 600_000, "use-cpu-button"), "ready", (await state(page)).error ?? "");
+          const after = await state(page);
+          assert.equal(after.backend, "cpu");
+          assert.equal(after.error, null);
+          assert.ok(after.training.test_accuracy >= STATED_ACCURACY, `test accuracy ${after.training.test_accuracy}`);
+          assert.equal(await page.getByTestId("force-cpu").isChecked(), true);
+          // The stand-in's own throw is reported from the worker; nothing else is.
+          assert.deepEqual(problems.filter((p) => !p.includes("the device was lost (test)")), []);
+        } finally {
+          await context.close();
+          await broken.close();
+        }
+      });
+
+      test("when the WebGPU trainer cannot be loaded, the run trains on the CPU and says why", async () => {
+        const broken = await serve({ overrides: { "gpu/sigpath-gpu_loader.js": { status: 404, body: "gone" } } });
+        const { context, page, problems } = await openPage(browser, broken.url);
+        try {
+          await waitForPhase(page, ["idle", "ready"]);
+          await configure(page, SMALL);
+          await waitForConfig(page, { classes: [1, 3, 7], per_class: 200 });
+          assert.equal(await trainAndWait(page), "ready", (await state(page)).error ?? "");
+          const s = await state(page);
+          assert.equal(s.backend, "cpu");
+          assert.ok(s.training.test_accuracy >= STATED_ACCURACY, `test accuracy ${s.training.test_accuracy}`);
+          assert.match(await page.getByTestId("backend-badge").textContent(), /CPU \(.*WebGPU trainer/);
+          assert.ok(broken.requests.some((r) => r.endsWith("sigpath-gpu_loader.js")), "the page asked for the worker");
+          // The 404 itself is the only complaint.
+          assert.deepEqual(problems.filter((p) => !/404|Failed to load/.test(p)), []);
+          await screenshot(page, "train-webgpu-worker-missing");
+        } finally {
+          await context.close();
+          await broken.close();
+        }
+      });
+    }
   });
 }
 

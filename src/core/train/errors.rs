@@ -29,3 +29,11 @@ pub enum TrainError {
     #[error("reading results back from the device failed: {0}")]
     Readback(String),
 }
+
+impl TrainError {
+    /// The device failed (a readback or the model's tensors), not the run:
+    /// on WebGPU the page then offers to continue on the CPU.
+    pub fn is_device_fault(&self) -> bool {
+        matches!(self, TrainError::Readback(_) | TrainError::Model(_))
+    }
+}

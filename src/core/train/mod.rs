@@ -6,6 +6,7 @@
 pub mod batcher;
 pub mod errors;
 mod evaluate;
+pub mod remote;
 
 use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
@@ -14,6 +15,7 @@ use burn::tensor::Transaction;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_xoshiro::Xoshiro256PlusPlus;
+use serde::{Deserialize, Serialize};
 
 use super::config::ExperimentConfig;
 use super::data::Subset;
@@ -42,7 +44,7 @@ pub struct StepOutput {
 }
 
 /// Loss and accuracy over a number of steps.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct WindowStats {
     pub steps: usize,
     pub samples: usize,
@@ -53,7 +55,7 @@ pub struct WindowStats {
 }
 
 /// One finished epoch, averaged over all its images.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct EpochStats {
     /// 0-based.
     pub epoch: usize,
@@ -61,7 +63,7 @@ pub struct EpochStats {
 }
 
 /// What [`Trainer::read_progress`] found.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProgressReading {
     /// The steps taken since the previous reading; `None` if there were none.
     pub since_last: Option<WindowStats>,

@@ -63,10 +63,11 @@ export async function stopRecording(page) {
   });
 }
 
-/** Click Train and wait for that run to end; returns the phase it ended in
- * ("ready" or "error"). Works when the page is already "ready" (the demo a
- * first visit shows, or an earlier run): it waits for this run's "training". */
-export async function trainAndWait(page, timeout = 600_000) {
+/** Click Train (or the button `testid` that starts a run) and wait for that run
+ * to end; returns the phase it ended in ("ready" or "error"). Works when the page
+ * is already "ready" (the demo a first visit shows, or an earlier run): it waits
+ * for this run's "training". */
+export async function trainAndWait(page, timeout = 600_000, testid = "train-button") {
   await page.evaluate(() => {
     window.__runStarted = false;
     window.__runWatch?.disconnect();
@@ -75,7 +76,7 @@ export async function trainAndWait(page, timeout = 600_000) {
     });
     window.__runWatch.observe(document.body, { attributes: true, attributeFilter: ["data-phase"] });
   });
-  await page.getByTestId("train-button").click();
+  await page.getByTestId(testid).click();
   await page.waitForFunction(
     () => window.__runStarted && ["ready", "error"].includes(document.body.dataset.phase),
     null,
