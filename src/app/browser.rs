@@ -103,6 +103,12 @@ pub fn now_ms() -> f64 {
     PERFORMANCE.with(|p| p.as_ref().map_or(0.0, web_sys::Performance::now))
 }
 
+/// A note for developers in the browser's console (nothing the visitor needs
+/// to act on: the page carries on).
+pub fn log_warning(text: &str) {
+    web_sys::console::warn_1(&text.into());
+}
+
 /// Let the browser handle input and paint before continuing.
 pub async fn yield_now() {
     let _ = JsFuture::from(yield_js()).await;

@@ -13,6 +13,7 @@ pub mod runner;
 pub mod session;
 pub mod state;
 pub mod warmup;
+pub mod worker_pool;
 
 use leptos::prelude::*;
 
@@ -23,6 +24,11 @@ use state::{AppState, Progress};
 /// Mount the page.
 pub fn start() {
     console_error_panic_hook::set_once();
+    // The same wasm runs in the pool's workers (`worker_pool`), which
+    // have no page: there it only answers jobs.
+    if web_sys::window().is_none() {
+        return;
+    }
     leptos::mount::mount_to_body(crate::ui::App);
 }
 

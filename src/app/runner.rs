@@ -6,22 +6,24 @@
 use burn::tensor::Device;
 use leptos::prelude::*;
 
-use crate::core::analysis::{K_RANGE, LayerSweep, SweepStep};
+use crate::core::analysis::{K_RANGE, LayerAnalysis, LayerSweep, SweepStep};
 use crate::core::config::ExperimentConfig;
 use crate::core::data::subset::select_indices;
 use crate::core::data::{ClassSet, Subset};
+use crate::core::jobs::ParallelSweep;
 use crate::core::results::RunResults;
-use crate::core::signature::extract;
+use crate::core::signature::{Signatures, extract};
 use crate::core::snapshot::{BackendKind, Phase, TrainingSnapshot};
 use crate::core::model::Network;
 use crate::core::train::remote::{TrainRequest, WorkerEvent};
 use crate::core::train::{ProgressReading, TrainError, Trainer};
 
 use super::backend::{self, Backend};
-use super::browser::{Pacer, now_ms, yield_now};
+use super::browser::{Pacer, log_warning, now_ms, yield_now};
 use super::gpu_worker::GpuWorker;
 use super::session;
 use super::state::{AppState, Curves, Progress};
+use super::worker_pool::{PoolStop, WorkerPool};
 
 /// Work between two yields to the browser: under a frame.
 const SLICE_MS: f64 = 12.0;
@@ -282,6 +284,8 @@ async fn run(state: AppState, config: ExperimentConfig, run_id: u64) -> Result<(
         return Err(failed(format!("{}.", TrainError::from(error))));
     }
 
+    // The clustering workers load while the network trains.
+    let pool = WorkerPool::start().map_err(|e| log_warning(&format!("sigpath: clustering in the page ({e})"))).ok();
     state.progress.set(Some(Progress { label: "Starting".into(), fraction: 0.0, detail: "choosing the backend".into() }));
     let mut backend = backend::select(state.force_cpu.get_untracked()).await;
     announce(state, &backend);
@@ -331,13 +335,72 @@ async fn run(state: AppState, config: ExperimentConfig, run_id: u64) -> Result<(
         state.curves.update(|c| c.test_accuracy.push((last, accuracy)));
     }
 
-    // K-means for every K and the silhouettes, layer by layer, in slices.
+    // K-means for every K and the silhouettes: on the pool's workers, or in
+    // the page if they could not help.
     let cluster_started = now_ms();
+    let (analyses, workers) = cluster(state, &signatures, config.seed, pool).await?;
+    let cluster_ms = now_ms() - cluster_started;
+    state.timings.update(|t| {
+        t.cluster_ms = Some(cluster_ms);
+        t.cluster_workers = Some(workers as u64);
+    });
+
+    // Keep a CPU copy for probing drawings, and the weights for experiment files.
+    let weights = probe_model.to_bytes().await.map_err(|e| failed(format!("Saving the weights failed: {e}.")))?;
+    let results = RunResults::new(config, backend.kind, snapshot, eval_indices, signatures, analyses)
+        .map_err(|e| failed(format!("The results could not be assembled: {e}.")))?;
+    // Showing the results (every view at once) is a task of its own.
+    yield_now().await;
+    if state.run_id.get_untracked() != run_id {
+        return Ok(());
+    }
+    session::with(|s| {
+        s.probe_model = Some(probe_model);
+        s.weights = Some(weights);
+    });
+    state.training.set(Some(results.training.clone()));
+    state.results.set(Some(results));
+    state.phase.set(Phase::Ready);
+    Ok(())
+}
+
+/// Every layer's clustering, and how many workers did it (0: the page).
+async fn cluster(
+    state: AppState,
+    signatures: &Signatures,
+    seed: u64,
+    pool: Option<WorkerPool>,
+) -> Result<(Vec<LayerAnalysis>, usize), RunError> {
+    let layers = || signatures.layers.iter().map(|l| l.values.clone()).collect::<Vec<_>>();
+    if let Some(pool) = pool {
+        let mut sweep = ParallelSweep::new(layers(), K_RANGE, seed, pool.shares())
+            .map_err(|e| failed(format!("Clustering failed: {e}.")))?;
+        let sent = sweep.layer_jobs().iter().try_for_each(|job| pool.broadcast(job));
+        let stop = || state.cancel_requested.get_untracked();
+        let progress = |fraction: f64| {
+            state.progress.set(Some(Progress {
+                label: "Clustering signatures".into(),
+                fraction,
+                detail: format!("K-means and silhouettes on {} workers", pool.size()),
+            }));
+        };
+        let outcome = match sent {
+            Ok(()) => pool.run(&mut sweep, stop, progress).await,
+            Err(reason) => Err(PoolStop::Failed(reason)),
+        };
+        match outcome.map(|()| sweep.finish()) {
+            Ok(Ok(analyses)) => return Ok((analyses, pool.size())),
+            Err(PoolStop::Cancelled) => return Err(RunError::Cancelled),
+            // Same work in the page: slower, same results.
+            Ok(Err(error)) => log_warning(&format!("sigpath: clustering in the page ({error})")),
+            Err(PoolStop::Failed(reason)) => log_warning(&format!("sigpath: clustering in the page ({reason})")),
+        }
+    }
     let mut pacer = Pacer::new(SLICE_MS);
     let layer_count = signatures.layers.len();
     let mut analyses = Vec::with_capacity(layer_count);
-    for (index, layer) in signatures.layers.iter().enumerate() {
-        let mut sweep = LayerSweep::new(layer.values.clone(), K_RANGE, config.seed)
+    for (index, (layer, values)) in signatures.layers.iter().zip(layers()).enumerate() {
+        let mut sweep = LayerSweep::new(values, K_RANGE, seed)
             .map_err(|e| failed(format!("Clustering layer {} failed: {e}.", layer.name)))?;
         loop {
             check_cancel(state)?;
@@ -360,24 +423,5 @@ async fn run(state: AppState, config: ExperimentConfig, run_id: u64) -> Result<(
         }
         analyses.push(sweep.finish().map_err(|e| failed(format!("Clustering layer {} failed: {e}.", layer.name)))?);
     }
-    let cluster_ms = now_ms() - cluster_started;
-    state.timings.update(|t| t.cluster_ms = Some(cluster_ms));
-
-    // Keep a CPU copy for probing drawings, and the weights for experiment files.
-    let weights = probe_model.to_bytes().await.map_err(|e| failed(format!("Saving the weights failed: {e}.")))?;
-    let results = RunResults::new(config, backend.kind, snapshot, eval_indices, signatures, analyses)
-        .map_err(|e| failed(format!("The results could not be assembled: {e}.")))?;
-    // Showing the results (every view at once) is a task of its own.
-    yield_now().await;
-    if state.run_id.get_untracked() != run_id {
-        return Ok(());
-    }
-    session::with(|s| {
-        s.probe_model = Some(probe_model);
-        s.weights = Some(weights);
-    });
-    state.training.set(Some(results.training.clone()));
-    state.results.set(Some(results));
-    state.phase.set(Phase::Ready);
-    Ok(())
+    Ok((analyses, 0))
 }

@@ -33,6 +33,8 @@ pub struct Timings {
     pub extract_ms: Option<f64>,
     /// K-means for K = 2..10 and all silhouettes, every layer.
     pub cluster_ms: Option<f64>,
+    /// Workers that did it (0: the page itself, see `app::worker_pool`).
+    pub cluster_workers: Option<u64>,
     /// From the end of the last stroke to updated views.
     pub probe_ms: Option<f64>,
     /// Strokes measured so far (two strokes can take the same `probe_ms`).

@@ -4,6 +4,7 @@ pub mod analysis;
 pub mod config;
 pub mod data;
 pub mod findings;
+pub mod jobs;
 pub mod model;
 pub mod probe;
 pub mod results;

@@ -342,6 +342,8 @@ async function sigpathRun({ run, backend, batchSize }) {
       timings = (await sigpathTimings(page)) ?? {};
       rec.extract_ms = timing("extract_ms", timings.extract_ms);
       rec.cluster_ms = timing("cluster_ms", timings.cluster_ms);
+      // How many of the page's workers clustered (0: the page's own thread).
+      rec.cluster_workers = timings.cluster_workers ?? null;
 
       // Probe latency: strokes on the drawing canvas, the page's own figure after each.
       rec.probe_ms = [];
@@ -537,6 +539,8 @@ for (const g of groups.values()) {
   if (g.id === "extract_ms" && g.impl === "tfjs" && samples.length > 0) notes.push(`predict() batch ${EXTRACT_BATCH}, after a warm-up pass`);
   const warmed = g.records.map((r) => r.warmup_steps).filter((v) => v != null);
   if (g.id === "train_samples_per_sec" && warmed.length > 0) notes.push(`after a warm-up of ${Math.max(...warmed)} steps at batch ${WARMUP_BATCH}`);
+  const workers = [...new Set(g.records.map((r) => r.cluster_workers).filter((v) => v != null))];
+  if (g.id === "cluster_ms" && g.impl === "sigpath" && workers.length > 0) notes.push(`on ${workers.join(" / ")} worker(s) (0 = the page's thread)`);
   if (g.id === "data_ready_ms") notes.push(g.impl === "tfjs" ? "from the bench call, both splits" : "from navigation start, first data set");
   if (notes.length > 0) row.note = [row.note, ...notes].filter(Boolean).join("; ");
   figures.push(row);

@@ -20,6 +20,12 @@ pub enum AnalysisError {
     LengthMismatch { what: &'static str, expected: usize, found: usize },
     #[error("rows {start}..{end} are not the next rows to process (next is {expected_start}, total {total})")]
     RowsOutOfOrder { start: usize, end: usize, expected_start: usize, total: usize },
+    #[error("silhouette rows {start}..{end} overlap rows already counted or fall outside the {total} points")]
+    SilhouetteShare { start: usize, end: usize, total: usize },
+    #[error("the silhouette has the sums of {rows} of its {total} points")]
+    SilhouetteIncomplete { rows: usize, total: usize },
+    #[error("a message to or from a clustering worker is damaged: {0}")]
+    Message(String),
     #[error("class {0} has no signatures here")]
     EmptyClass(usize),
     #[error("the two classes to compare must differ (got {0} twice)")]

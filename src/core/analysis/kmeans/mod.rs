@@ -22,6 +22,7 @@ use linfa_clustering::{KMeans, KMeansInit};
 use ndarray::{Array2, ArrayView1, ArrayView2, Axis, CowArray};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256Plus;
+use serde::{Deserialize, Serialize};
 
 pub use fast_l2::FastL2;
 
@@ -64,7 +65,8 @@ impl Default for KMeansSettings {
 }
 
 /// The result of one K-means fit on `n` points.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "ClusteringParts", into = "ClusteringParts")]
 pub struct Clustering {
     pub k: usize,
     /// Cluster of every point, `0..k`; always the nearest centre.
@@ -77,6 +79,45 @@ pub struct Clustering {
     /// Sum over points of the squared distance to their centre (sklearn's
     /// `inertia_`, not linfa's per-point mean).
     pub inertia: f64,
+}
+
+/// [`Clustering`] as plain vectors, for messages between the page and its
+/// clustering workers (checked when read back).
+#[derive(Serialize, Deserialize)]
+struct ClusteringParts {
+    k: usize,
+    labels: Vec<u32>,
+    width: usize,
+    centers: Vec<f32>,
+    sizes: Vec<usize>,
+    inertia: f64,
+}
+
+impl From<Clustering> for ClusteringParts {
+    fn from(c: Clustering) -> Self {
+        let width = c.centers.ncols();
+        let centers = c.centers.iter().copied().collect();
+        let labels = c.labels.iter().map(|&l| l as u32).collect();
+        ClusteringParts { k: c.k, labels, width, centers, sizes: c.sizes, inertia: c.inertia }
+    }
+}
+
+impl TryFrom<ClusteringParts> for Clustering {
+    type Error = AnalysisError;
+
+    fn try_from(p: ClusteringParts) -> Result<Self, AnalysisError> {
+        let labels: Vec<usize> = p.labels.into_iter().map(|l| l as usize).collect();
+        if p.sizes.len() != p.k || labels.iter().any(|&l| l >= p.k) || p.sizes.iter().sum::<usize>() != labels.len() {
+            return Err(AnalysisError::Message(format!("a clustering for K = {} does not add up", p.k)));
+        }
+        let found = p.centers.len();
+        let centers = Array2::from_shape_vec((p.k, p.width), p.centers).map_err(|_| AnalysisError::LengthMismatch {
+            what: "cluster centres",
+            expected: p.k.saturating_mul(p.width),
+            found,
+        })?;
+        Ok(Clustering { k: p.k, labels, centers, sizes: p.sizes, inertia: p.inertia })
+    }
 }
 
 impl Clustering {

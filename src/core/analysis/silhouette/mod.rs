@@ -24,12 +24,16 @@
 //!   vectorised sum, then added to the per-cluster sums of all labelings.
 //!
 //! Steppable: `process_rows` / `step` do a bounded amount of work, so the page
-//! can yield between calls.
+//! can yield between calls. Divisible: [`SilhouetteAccumulator::share`] computes
+//! one range of rows on its own (in a worker), and
+//! [`SilhouetteAccumulator::merge_share`] adds the results back up, so the
+//! pairs can be spread over several cores (see [`share_bounds`]).
 
 use std::collections::HashMap;
 use std::ops::Range;
 
 use ndarray::ArrayView2;
+use serde::{Deserialize, Serialize};
 
 use super::errors::AnalysisError;
 use super::kernels::{checked_standard, neg2_cross_products, sum_f32};
@@ -62,6 +66,9 @@ pub struct SilhouetteAccumulator {
     /// members of every cluster of every labeling.
     sums: Vec<f64>,
     rows_done: usize,
+    /// Row ranges whose sums were merged from shares (sorted, disjoint); a
+    /// merged accumulator does no rows itself.
+    merged: Vec<Range<usize>>,
     tile: Vec<f32>,
     column_acc: Vec<f32>,
     /// Error found while building, reported by `finish` (labelings that do
@@ -189,6 +196,7 @@ impl SilhouetteAccumulator {
             sums: vec![0.0; n * slot_count],
             // With no varying column every distance is 0: nothing to compute.
             rows_done: if width == 0 { n } else { 0 },
+            merged: Vec::new(),
             tile: vec![0.0; ROW_BLOCK * COL_TILE.max(ROW_BLOCK)],
             column_acc: vec![0.0; COL_TILE],
             broken: None,
@@ -206,7 +214,16 @@ impl SilhouetteAccumulator {
     }
 
     pub fn is_done(&self) -> bool {
-        self.rows_done >= self.n
+        self.rows_done >= self.n || self.merged_rows() >= self.n
+    }
+
+    /// Rows were processed here (not merged): shares cannot be mixed in.
+    fn worked_in_place(&self) -> bool {
+        self.width != 0 && self.rows_done > 0
+    }
+
+    fn merged_rows(&self) -> usize {
+        self.merged.iter().map(|r| r.len()).sum()
     }
 
     /// Share of the pairwise work done, in [0, 1] (later rows cost less: each
@@ -221,7 +238,7 @@ impl SilhouetteAccumulator {
 
     /// Process the next rows: `rows.start` must equal `rows_done()`.
     pub fn process_rows(&mut self, rows: Range<usize>) -> Result<(), AnalysisError> {
-        if rows.start != self.rows_done || rows.end < rows.start || rows.end > self.n {
+        if rows.start != self.rows_done || rows.end < rows.start || rows.end > self.n || !self.merged.is_empty() {
             return Err(AnalysisError::RowsOutOfOrder {
                 start: rows.start,
                 end: rows.end,
@@ -242,6 +259,9 @@ impl SilhouetteAccumulator {
     /// Process rows until about `max_pairs` distances were computed (at least
     /// one row block). Returns `true` once every row is done.
     pub fn step(&mut self, max_pairs: u64) -> bool {
+        if !self.merged.is_empty() {
+            return self.is_done();
+        }
         let start = self.rows_done;
         let mut end = start;
         let mut pairs = 0u64;
@@ -260,6 +280,9 @@ impl SilhouetteAccumulator {
     /// Finish any remaining rows and return the mean silhouette of each
     /// labeling, in the order given to `new`.
     pub fn finish(mut self) -> Result<Vec<Option<f64>>, AnalysisError> {
+        if !self.merged.is_empty() && !self.is_done() {
+            return Err(AnalysisError::SilhouetteIncomplete { rows: self.merged_rows(), total: self.n });
+        }
         if !self.is_done() {
             let (start, end) = (self.rows_done, self.n);
             self.process_rows(start..end)?;
@@ -308,6 +331,48 @@ impl SilhouetteAccumulator {
             scores.push(Some(total / self.n as f64));
         }
         Ok(scores)
+    }
+
+    /// Compute one share of the work on its own: the distances of sorted rows
+    /// `rows` to every later row, as the sums they add to rows `rows.start..n`.
+    /// An accumulator built from the same data and labelings (anywhere: the
+    /// sort is deterministic) adds it with [`Self::merge_share`].
+    pub fn share(mut self, rows: Range<usize>) -> Result<SilhouetteShare, AnalysisError> {
+        if self.worked_in_place() || rows.end < rows.start || rows.end > self.n {
+            return Err(AnalysisError::SilhouetteShare { start: rows.start, end: rows.end, total: self.n });
+        }
+        // With no varying column there is nothing to compute (all sums 0).
+        if self.width != 0 {
+            self.rows_done = rows.start;
+            self.process_rows(rows.clone())?;
+        }
+        if let Some(e) = self.broken.take() {
+            return Err(e);
+        }
+        let sums = self.sums.split_off((rows.start * self.slot_count).min(self.sums.len()));
+        Ok(SilhouetteShare { rows, sums })
+    }
+
+    /// Add a share computed by [`Self::share`]. Shares must not overlap, and an
+    /// accumulator that merges shares does no rows itself; once the shares
+    /// cover every row, [`Self::finish`] gives the scores.
+    pub fn merge_share(&mut self, share: &SilhouetteShare) -> Result<(), AnalysisError> {
+        let SilhouetteShare { rows, sums } = share;
+        let refuse = || AnalysisError::SilhouetteShare { start: rows.start, end: rows.end, total: self.n };
+        let overlaps = self.merged.iter().any(|m| m.start < rows.end && rows.start < m.end);
+        let expected = (self.n.saturating_sub(rows.start)) * self.slot_count;
+        if self.worked_in_place() || rows.end < rows.start || rows.end > self.n || overlaps || sums.len() != expected {
+            return Err(refuse());
+        }
+        let Some(target) = self.sums.get_mut(rows.start * self.slot_count..) else { return Err(refuse()) };
+        for (total, &part) in target.iter_mut().zip(sums) {
+            *total += part;
+        }
+        if !rows.is_empty() {
+            let at = self.merged.partition_point(|m| m.start < rows.start);
+            self.merged.insert(at, rows.clone());
+        }
+        Ok(())
     }
 
     /// Distances of sorted rows r0..r1 to every row ≥ r0, added to the sums.
@@ -444,6 +509,35 @@ impl SilhouetteAccumulator {
             run_start = run_end;
         }
     }
+}
+
+/// One share of a silhouette pass (see [`SilhouetteAccumulator::share`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SilhouetteShare {
+    /// Sorted rows whose pairs with every later row were computed.
+    pub rows: Range<usize>,
+    /// What they add to the cluster sums of sorted rows `rows.start..n`.
+    pub sums: Vec<f64>,
+}
+
+/// `shares` contiguous row ranges covering `0..n` with about the same number
+/// of pairs each (early rows pair with more rows, so their ranges are
+/// shorter), on row-block boundaries; empty ranges are left out.
+pub fn share_bounds(n: usize, shares: usize) -> Vec<Range<usize>> {
+    let shares = shares.max(1);
+    let total = pairs_from(0, n) as f64;
+    let mut bounds = vec![0];
+    for j in 1..shares {
+        // pairs_from(b) ≈ (n − b)² / 2 = total · (1 − j / shares).
+        let rows_left = (2.0 * total * (1.0 - j as f64 / shares as f64)).sqrt();
+        let cut = (n as f64 - rows_left).round().max(0.0) as usize;
+        let cut = ((cut + ROW_BLOCK / 2) / ROW_BLOCK * ROW_BLOCK).min(n);
+        if cut > *bounds.last().unwrap_or(&0) {
+            bounds.push(cut);
+        }
+    }
+    bounds.push(n);
+    bounds.windows(2).filter(|w| w[1] > w[0]).map(|w| w[0]..w[1]).collect()
 }
 
 /// Pairs computed by rows start..n (each row i pairs with rows i..n).
