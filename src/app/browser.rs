@@ -103,6 +103,16 @@ pub fn now_ms() -> f64 {
     PERFORMANCE.with(|p| p.as_ref().map_or(0.0, web_sys::Performance::now))
 }
 
+/// What went wrong in a worker, from its `error` event: a script that failed
+/// to load gives a plain Event, a crash an ErrorEvent with a message.
+pub fn worker_error_text(event: &web_sys::Event) -> String {
+    event
+        .dyn_ref::<web_sys::ErrorEvent>()
+        .map(web_sys::ErrorEvent::message)
+        .filter(|m| !m.is_empty())
+        .unwrap_or_else(|| "its script could not be loaded".into())
+}
+
 /// A note for developers in the browser's console (nothing the visitor needs
 /// to act on: the page carries on).
 pub fn log_warning(text: &str) {

@@ -8,11 +8,11 @@ use std::rc::Rc;
 
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::prelude::*;
-use web_sys::{ErrorEvent, Event, MessageEvent, Worker, WorkerOptions, WorkerType};
+use web_sys::{Event, MessageEvent, Worker, WorkerOptions, WorkerType};
 
 use crate::core::train::remote::{self, TrainRequest, WorkerEvent};
 
-use super::browser::{js_error_text, sleep_ms};
+use super::browser::{js_error_text, sleep_ms, worker_error_text};
 
 /// The worker's entry (written by scripts/build-gpu-worker.sh), relative to the page.
 const WORKER_URL: &str = "./gpu/sigpath-gpu_loader.js";
@@ -44,12 +44,7 @@ impl GpuWorker {
         });
         let errors = inbox.clone();
         let on_error = Closure::<dyn FnMut(Event)>::new(move |event: Event| {
-            // A script that failed to load gives a plain Event; a crash an ErrorEvent.
-            let message = event
-                .dyn_ref::<ErrorEvent>()
-                .map(|e| e.message())
-                .filter(|m| !m.is_empty())
-                .unwrap_or_else(|| "its script could not be loaded".into());
+            let message = worker_error_text(&event);
             errors.borrow_mut().push_back(WorkerEvent::Failed { message: format!("the WebGPU trainer stopped: {message}"), gpu: true });
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));

@@ -22,11 +22,11 @@ use std::task::{Poll, Waker};
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
-use web_sys::{ErrorEvent, Event, MessageEvent, Worker, WorkerOptions, WorkerType};
+use web_sys::{Event, MessageEvent, Worker, WorkerOptions, WorkerType};
 
 use crate::core::jobs::{self, Answer, Job, JobQueue, JobRunner};
 
-use super::browser::js_error_text;
+use super::browser::{js_error_text, worker_error_text};
 
 /// The workers' script (copied from assets/ by Trunk), relative to the page.
 const WORKER_URL: &str = "./pool-worker.js";
@@ -121,12 +121,7 @@ impl WorkerPool {
             });
             let errors = inbox.clone();
             let on_error = Closure::<dyn FnMut(Event)>::new(move |event: Event| {
-                // A script that failed to load gives a plain Event; a crash an ErrorEvent.
-                let message = event
-                    .dyn_ref::<ErrorEvent>()
-                    .map(|e| e.message())
-                    .filter(|m| !m.is_empty())
-                    .unwrap_or_else(|| "its script could not be loaded".into());
+                let message = worker_error_text(&event);
                 deliver(&errors, index, Said::Failed(message));
             });
             worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));

@@ -49,17 +49,12 @@ pub enum Answer {
 
 /// postcard bytes of a job or an answer.
 pub fn encode<T: Serialize>(message: &T) -> Result<Vec<u8>, AnalysisError> {
-    postcard::to_allocvec(message).map_err(|e| AnalysisError::Message(e.to_string()))
+    super::wire::encode(message).map_err(AnalysisError::Message)
 }
 
 /// A job or an answer from postcard bytes; trailing bytes are refused too.
 pub fn decode<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, AnalysisError> {
-    let (message, rest) = postcard::take_from_bytes(bytes).map_err(|e| AnalysisError::Message(e.to_string()))?;
-    if rest.is_empty() {
-        Ok(message)
-    } else {
-        Err(AnalysisError::Message(format!("{} bytes after the end of the message", rest.len())))
-    }
+    super::wire::decode(bytes).map_err(AnalysisError::Message)
 }
 
 /// The worker's side: keeps the layers it was sent and runs jobs on them.

@@ -12,3 +12,4 @@ pub mod share;
 pub mod signature;
 pub mod snapshot;
 pub mod train;
+pub mod wire;

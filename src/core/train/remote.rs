@@ -110,15 +110,10 @@ impl WorkerEvent {
 
 /// postcard bytes of a message.
 pub fn encode<T: Serialize>(message: &T) -> Result<Vec<u8>, RemoteError> {
-    postcard::to_allocvec(message).map_err(|e| RemoteError::Encode(e.to_string()))
+    crate::core::wire::encode(message).map_err(RemoteError::Encode)
 }
 
 /// A message from postcard bytes; trailing bytes are refused too.
 pub fn decode<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, RemoteError> {
-    let (message, rest) = postcard::take_from_bytes(bytes).map_err(|e| RemoteError::Corrupt(e.to_string()))?;
-    if rest.is_empty() {
-        Ok(message)
-    } else {
-        Err(RemoteError::Corrupt(format!("{} bytes after the end of the message", rest.len())))
-    }
+    crate::core::wire::decode(bytes).map_err(RemoteError::Corrupt)
 }
