@@ -21,7 +21,12 @@
 //! - each unordered pair is computed once (upper triangle, row blocks);
 //! - points are grouped into "atoms" (same cluster in every labeling) and
 //!   sorted by atom, so a row's distances to a whole atom are one contiguous,
-//!   vectorised sum, then added to the per-cluster sums of all labelings.
+//!   vectorised sum;
+//! - the bookkeeping (atom sums into the clusters of every labeling, about
+//!   one update per pair and side) is done on vectors: row-side sums are kept
+//!   atom-major across the block's 64 rows and column-side sums slot-major
+//!   across a tile's columns, so each (atom, cluster) pair is one vector add
+//!   instead of 64 or 1024 scattered scalar ones.
 //!
 //! Steppable: `process_rows` / `step` do a bounded amount of work, so the page
 //! can yield between calls. Divisible: [`SilhouetteAccumulator::share`] computes
@@ -65,16 +70,36 @@ pub struct SilhouetteAccumulator {
     /// `[n, slot_count]`: for sorted row i, the sum of distances to the
     /// members of every cluster of every labeling.
     sums: Vec<f64>,
+    /// `[slot_count, n]`: column-side sums (pairs reached from an earlier
+    /// row block), slot-major so that an atom's distances to a column tile
+    /// are added to a cluster with one vector add; folded into `sums` by
+    /// `fold_columns`.
+    column_sums: Vec<f64>,
     rows_done: usize,
     /// Row ranges whose sums were merged from shares (sorted, disjoint); a
     /// merged accumulator does no rows itself.
     merged: Vec<Range<usize>>,
-    tile: Vec<f32>,
-    column_acc: Vec<f32>,
+    scratch: Scratch,
     /// Error found while building, reported by `finish` (labelings that do
     /// not match the data are rejected in `new`, so this stays `None` unless
     /// an internal size check fails).
     broken: Option<AnalysisError>,
+}
+
+/// Buffers reused by every row block.
+#[derive(Debug, Clone, Default)]
+struct Scratch {
+    /// `[ROW_BLOCK, COL_TILE]` distances of the block rows to a column tile.
+    tile: Vec<f32>,
+    /// `[COL_TILE]` distances of a column tile to one atom's block rows.
+    column_acc: Vec<f32>,
+    /// `[atoms in the tile, ROW_BLOCK]` each block row's distance sum to
+    /// each atom of the column tile.
+    atom_rows: Vec<f32>,
+    /// `[slot_count, ROW_BLOCK]` the same, added up per cluster.
+    slot_rows: Vec<f32>,
+    /// Ends of the tile's atom segments, relative to the tile.
+    segment_ends: Vec<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -194,11 +219,17 @@ impl SilhouetteAccumulator {
             sets,
             slot_count,
             sums: vec![0.0; n * slot_count],
+            column_sums: vec![0.0; n * slot_count],
             // With no varying column every distance is 0: nothing to compute.
             rows_done: if width == 0 { n } else { 0 },
             merged: Vec::new(),
-            tile: vec![0.0; ROW_BLOCK * COL_TILE.max(ROW_BLOCK)],
-            column_acc: vec![0.0; COL_TILE],
+            scratch: Scratch {
+                tile: vec![0.0; ROW_BLOCK * COL_TILE.max(ROW_BLOCK)],
+                column_acc: vec![0.0; COL_TILE],
+                atom_rows: Vec::new(),
+                slot_rows: vec![0.0; slot_count * ROW_BLOCK],
+                segment_ends: Vec::new(),
+            },
             broken: None,
         })
     }
@@ -290,6 +321,7 @@ impl SilhouetteAccumulator {
         if let Some(e) = self.broken.take() {
             return Err(e);
         }
+        self.fold_columns();
         // Constant columns were dropped, so no column left means every point
         // is the same point; otherwise some pair differs.
         let all_identical = self.width == 0;
@@ -349,6 +381,7 @@ impl SilhouetteAccumulator {
         if let Some(e) = self.broken.take() {
             return Err(e);
         }
+        self.fold_columns();
         let sums = self.sums.split_off((rows.start * self.slot_count).min(self.sums.len()));
         Ok(SilhouetteShare { rows, sums })
     }
@@ -375,6 +408,23 @@ impl SilhouetteAccumulator {
         Ok(())
     }
 
+    /// Add the column-side sums into `sums` (row-major, as `finish` and
+    /// shares read them).
+    fn fold_columns(&mut self) {
+        let slots = self.slot_count;
+        if slots == 0 {
+            return;
+        }
+        for (slot, column) in self.column_sums.chunks_exact_mut(self.n).enumerate() {
+            for (row_sums, part) in self.sums.chunks_exact_mut(slots).zip(column.iter_mut()) {
+                if let Some(s) = row_sums.get_mut(slot) {
+                    *s += *part;
+                }
+                *part = 0.0;
+            }
+        }
+    }
+
     /// Distances of sorted rows r0..r1 to every row ≥ r0, added to the sums.
     fn process_block(&mut self, r0: usize, r1: usize) {
         let m = r1 - r0;
@@ -384,8 +434,8 @@ impl SilhouetteAccumulator {
             return;
         };
         // Take the scratch buffers out so `self` can be borrowed inside.
-        let mut tile = std::mem::take(&mut self.tile);
-        let mut column_acc = std::mem::take(&mut self.column_acc);
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let mut tile = std::mem::take(&mut scratch.tile);
 
         // Diagonal block: every ordered pair inside the block appears as a
         // row entry, so only row sums are taken here.
@@ -396,7 +446,7 @@ impl SilhouetteAccumulator {
                     *d = 0.0; // a point's distance to itself, exactly
                 }
             }
-            self.add_row_sums(&tile, m, r0, m, r0, r1);
+            self.add_row_sums(&tile, m, r0, m, r0, r1, &mut scratch);
         }
 
         // Columns after the block: row sums for the block's rows and column
@@ -406,13 +456,13 @@ impl SilhouetteAccumulator {
             let c1 = (c0 + COL_TILE).min(self.n);
             let cols = c1 - c0;
             if self.distance_tile(&lhs, r0, c0, c1, &mut tile, cols) {
-                self.add_row_sums(&tile, cols, r0, m, c0, c1);
-                self.add_column_sums(&tile, cols, r0, r1, c0, c1, &mut column_acc);
+                self.add_row_sums(&tile, cols, r0, m, c0, c1, &mut scratch);
+                self.add_column_sums(&tile, cols, r0, r1, c0, c1, &mut scratch.column_acc);
             }
             c0 = c1;
         }
-        self.tile = tile;
-        self.column_acc = column_acc;
+        scratch.tile = tile;
+        self.scratch = scratch;
     }
 
     /// Fill `tile` (row stride `stride`) with distances from the block rows
@@ -441,34 +491,70 @@ impl SilhouetteAccumulator {
 
     /// For each of the `m` block rows, sum its distances per atom over columns
     /// c0..c1 and add them to the row's cluster sums in every labeling.
+    ///
+    /// The per-atom sums are stored atom-major (`[atom][row]`), so adding an
+    /// atom to a cluster is one add of 64-row vectors; the per-cluster f32
+    /// sums of this one tile then go into the f64 totals.
     #[allow(clippy::too_many_arguments)]
-    fn add_row_sums(&mut self, tile: &[f32], stride: usize, r0: usize, m: usize, c0: usize, c1: usize) {
+    fn add_row_sums(&mut self, tile: &[f32], stride: usize, r0: usize, m: usize, c0: usize, c1: usize, scratch: &mut Scratch) {
         let sets = self.sets.len();
         let slots = self.slot_count;
-        let Some(&first_atom) = self.atom_of_row.get(c0) else { return };
+        let (Some(&first_atom), Some(&last_atom)) = (self.atom_of_row.get(c0), self.atom_of_row.get(c1 - 1)) else {
+            return;
+        };
+        // Sorted rows hold atom 0, then atom 1, ...: segments follow in order.
+        let atoms = last_atom + 1 - first_atom;
+        let ends = &mut scratch.segment_ends;
+        ends.clear();
+        ends.extend(
+            (first_atom + 1..=last_atom)
+                .map(|a| self.atom_starts.get(a).copied().unwrap_or(c1).clamp(c0, c1) - c0),
+        );
+        ends.push(c1 - c0);
+
+        let atom_rows = &mut scratch.atom_rows;
+        if atom_rows.len() < atoms * ROW_BLOCK {
+            atom_rows.resize(atoms * ROW_BLOCK, 0.0);
+        }
         for (i, row) in tile.chunks(stride).take(m).enumerate() {
-            let row_base = (r0 + i) * slots;
-            // Sorted rows hold atom 0, then atom 1, ...: segments follow in order.
-            let mut atom = first_atom;
-            let mut start = c0;
-            while start < c1 {
-                let end = self.atom_starts.get(atom + 1).copied().unwrap_or(c1).clamp(start + 1, c1);
-                let part = row.get(start - c0..end - c0).map(sum_f32).unwrap_or(0.0);
-                if let Some(atom_slots) = self.atom_slots.get(atom * sets..(atom + 1) * sets) {
-                    for &slot in atom_slots {
-                        if let Some(s) = self.sums.get_mut(row_base + slot) {
-                            *s += f64::from(part);
-                        }
-                    }
+            let mut start = 0;
+            for (a, &end) in ends.iter().enumerate() {
+                let part = row.get(start..end).map(sum_f32).unwrap_or(0.0);
+                if let Some(cell) = atom_rows.get_mut(a * ROW_BLOCK + i) {
+                    *cell = part;
                 }
                 start = end;
-                atom += 1;
+            }
+        }
+
+        let slot_rows = &mut scratch.slot_rows;
+        slot_rows.iter_mut().for_each(|v| *v = 0.0);
+        for (a, part) in atom_rows.chunks_exact(ROW_BLOCK).take(atoms).enumerate() {
+            let part = &part[..m];
+            let Some(atom_slots) = self.atom_slots.get((first_atom + a) * sets..(first_atom + a + 1) * sets) else {
+                continue;
+            };
+            for &slot in atom_slots {
+                if let Some(dst) = slot_rows.get_mut(slot * ROW_BLOCK..slot * ROW_BLOCK + m) {
+                    for (d, &v) in dst.iter_mut().zip(part) {
+                        *d += v;
+                    }
+                }
+            }
+        }
+        let Some(block_sums) = self.sums.get_mut(r0 * slots..(r0 + m) * slots) else { return };
+        for (slot, sums_of_slot) in slot_rows.chunks_exact(ROW_BLOCK).take(slots).enumerate() {
+            for (row_sums, &v) in block_sums.chunks_exact_mut(slots).zip(sums_of_slot) {
+                if let Some(s) = row_sums.get_mut(slot) {
+                    *s += f64::from(v);
+                }
             }
         }
     }
 
     /// For each column c0..c1, sum its distances to the block rows per atom of
-    /// those rows and add them to the column's cluster sums.
+    /// those rows and add them to the column's cluster sums (slot-major, so
+    /// each (atom, cluster) is one vector add over the tile's columns).
     #[allow(clippy::too_many_arguments)]
     fn add_column_sums(
         &mut self,
@@ -481,7 +567,7 @@ impl SilhouetteAccumulator {
         acc: &mut [f32],
     ) {
         let sets = self.sets.len();
-        let slots = self.slot_count;
+        let n = self.n;
         let cols = c1 - c0;
         let Some(acc) = acc.get_mut(..cols) else { return };
         let mut run_start = r0;
@@ -497,11 +583,10 @@ impl SilhouetteAccumulator {
                 }
             }
             if let Some(atom_slots) = self.atom_slots.get(atom * sets..(atom + 1) * sets) {
-                for (j, &v) in acc.iter().enumerate() {
-                    let base = (c0 + j) * slots;
-                    for &slot in atom_slots {
-                        if let Some(s) = self.sums.get_mut(base + slot) {
-                            *s += f64::from(v);
+                for &slot in atom_slots {
+                    if let Some(dst) = self.column_sums.get_mut(slot * n + c0..slot * n + c1) {
+                        for (d, &v) in dst.iter_mut().zip(acc.iter()) {
+                            *d += f64::from(v);
                         }
                     }
                 }
