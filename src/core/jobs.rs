@@ -161,7 +161,9 @@ impl ParallelSweep {
         let mut work = Vec::with_capacity(layers.len());
         let mut queue = VecDeque::new();
         for (index, data) in layers.into_iter().enumerate() {
-            let data = checked_standard(data.view())?.into_owned();
+            checked_standard(data.view())?;
+            // Kept as given when it is row-major already (the usual case): no copy.
+            let data = if data.is_standard_layout() { data } else { data.as_standard_layout().into_owned() };
             let n = data.nrows();
             let layer_ks: Vec<usize> = ks.clone().filter(|&k| k >= 1 && k <= n).collect();
             // Largest K first: the longest fits start early, so the workers

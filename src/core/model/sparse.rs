@@ -124,8 +124,13 @@ impl SparseMlp {
             nonzero: vec![0; IMAGE_PIXELS.max(widest)],
             pixel_values: std::array::from_fn(|p| p as f32 / 255.0),
         };
+        // Called through a pointer the optimisers cannot see through: wasm-opt
+        // inlines a function that has a single caller, `#[inline(never)]` or
+        // not, and the whole pass then ran in one call (see `forward_image`).
+        type Step = fn(&SparseMlp, &[u8], &mut Buffers, &mut [Vec<f32>], &mut Vec<f32>);
+        let step: Step = std::hint::black_box(Self::forward_image);
         for pixels in images {
-            self.forward_image(pixels, &mut buffers, &mut hidden, &mut logits);
+            step(self, pixels, &mut buffers, &mut hidden, &mut logits);
         }
         SparseOutput { hidden, logits }
     }

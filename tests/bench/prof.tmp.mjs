@@ -1,0 +1,31 @@
+// Temporary: CPU profile of one sigpath run (not committed).
+import { chromium } from "playwright-core";
+import fs from "node:fs";
+import { serve } from "./lib/server.mjs";
+const dist = process.argv[2];
+const out = process.argv[3];
+const server = await serve({ dist });
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: ["--no-sandbox"] });
+const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+const page = await context.newPage();
+page.on("console", (m) => { if (m.text().includes("PROF") || m.type() === "warning") console.log("console:", m.text()); });
+await page.goto(server.origin + "/");
+await page.waitForSelector('body[data-phase="idle"], body[data-phase="ready"]', { timeout: 120000 });
+for (let c = 0; c < 10; c += 1) { const b = page.getByTestId(`class-${c}`); if (await b.count()) await b.check(); }
+await page.getByTestId("config-per_class").fill("");
+await page.getByTestId("config-epochs").fill("1");
+await page.getByTestId("config-batch_size").fill("256");
+await page.getByTestId("force-cpu").setChecked(true);
+await page.waitForTimeout(500);
+const cdp = await context.newCDPSession(page);
+await cdp.send("Profiler.enable");
+await cdp.send("Profiler.setSamplingInterval", { interval: 100 });
+await page.getByTestId("train-button").click();
+await page.waitForFunction(() => window.sigpath.state().phase === "analyzing" || document.body.dataset.phase === "analyzing", null, { timeout: 600000, polling: 20 });
+await cdp.send("Profiler.start");
+await page.waitForSelector('body[data-phase="ready"]', { timeout: 600000 });
+const { profile } = await cdp.send("Profiler.stop");
+fs.writeFileSync(out, JSON.stringify(profile));
+console.log("timings", JSON.stringify(await page.evaluate(() => window.sigpath.timings())));
+await browser.close();
+await server.close();
