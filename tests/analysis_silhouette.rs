@@ -8,7 +8,9 @@ use linfa::metrics::SilhouetteScore;
 use ndarray::{Array1, Array2, Axis, concatenate};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
-use sigpath::core::analysis::{AnalysisError, SilhouetteAccumulator, silhouette_score, silhouette_scores};
+use sigpath::core::analysis::{
+    AnalysisError, SilhouetteAccumulator, has_varying_column, silhouette_score, silhouette_scores,
+};
 
 fn random_data(n: usize, width: usize, seed: u64) -> Array2<f32> {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
@@ -142,6 +144,19 @@ fn constant_columns_and_translation_do_not_change_scores() {
     let shifted = data.mapv(|v| v + 100.0);
     assert_abs_diff_eq!(silhouette_score(padded.view(), &labels).unwrap().unwrap(), base, epsilon = 1e-6);
     assert_abs_diff_eq!(silhouette_score(shifted.view(), &labels).unwrap().unwrap(), base, epsilon = 1e-4);
+}
+
+#[test]
+fn points_that_all_coincide_have_nothing_to_compute() {
+    // Constant columns, whatever their value, and a single point: no pair differs.
+    let mut data = Array2::from_elem((40, 3), 0.25f32);
+    data.column_mut(1).fill(-3.0);
+    assert!(!has_varying_column(data.view()));
+    assert!(!has_varying_column(random_data(1, 6, 8).view()));
+    // One value off in the last row of the last column is enough.
+    data[[39, 2]] = 0.5;
+    assert!(has_varying_column(data.view()));
+    assert!(has_varying_column(random_data(2, 6, 8).view()));
 }
 
 #[test]

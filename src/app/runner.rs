@@ -16,7 +16,7 @@ use crate::core::signature::{Signatures, extract};
 use crate::core::snapshot::{BackendKind, Phase, TrainingSnapshot};
 use crate::core::model::Network;
 use crate::core::train::remote::{TrainRequest, WorkerEvent};
-use crate::core::train::{ProgressReading, TrainError, Trainer};
+use crate::core::train::{ProgressReading, TrainError, Trainer, steps_per_epoch};
 
 use super::backend::{self, Backend};
 use super::browser::{Pacer, log_warning, now_ms, yield_now};
@@ -118,7 +118,7 @@ struct Board {
 
 impl Board {
     fn new(state: AppState, config: &ExperimentConfig, images: usize) -> Self {
-        let steps_per_epoch = images.div_ceil(config.batch_size.max(1));
+        let steps_per_epoch = steps_per_epoch(images, config.batch_size);
         let snapshot = TrainingSnapshot {
             epoch: 1,
             epochs: config.epochs,
@@ -183,7 +183,6 @@ impl Board {
 fn announce(state: AppState, backend: &Backend) {
     state.backend.set(Some(backend.kind));
     state.backend_note.set(backend.fallback_reason.clone());
-    session::with(|s| s.backend = Some(backend.clone()));
 }
 
 /// Train here, on the CPU, in slices between yields to the browser.

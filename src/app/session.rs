@@ -5,12 +5,8 @@ use std::cell::RefCell;
 
 use crate::core::model::Network;
 
-use super::backend::Backend;
-
 #[derive(Default)]
 pub struct Session {
-    /// The backend of the last run.
-    pub backend: Option<Backend>,
     /// The trained model of the finished run, on the CPU (flex): probing one
     /// drawing there takes well under a frame, where a GPU round trip would not.
     pub probe_model: Option<Network>,

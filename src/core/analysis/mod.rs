@@ -40,5 +40,7 @@ pub use ood::{
 pub use pca::Pca2;
 pub use profile::{NeuronProfile, neuron_profile};
 pub use separability::{NeuronDifference, Separability, separability};
-pub use silhouette::{SilhouetteAccumulator, SilhouetteShare, share_bounds, silhouette_score, silhouette_scores};
+pub use silhouette::{
+    SilhouetteAccumulator, SilhouetteShare, has_varying_column, share_bounds, silhouette_score, silhouette_scores,
+};
 pub use sweep::{K_RANGE, LayerAnalysis, LayerSweep, SweepStep, analyse_layer, choose_k};

@@ -109,6 +109,11 @@ impl HostTotals {
     }
 }
 
+/// Batches in one pass over `images` (the last one may be short).
+pub fn steps_per_epoch(images: usize, batch_size: usize) -> usize {
+    images.div_ceil(batch_size.max(1))
+}
+
 /// Trains a [`Network`] on a [`Subset`] with Adam and softmax cross-entropy.
 pub struct Trainer {
     /// `None` only while a step moves it through the optimiser.
@@ -165,7 +170,7 @@ impl Trainer {
     }
 
     pub fn steps_per_epoch(&self) -> usize {
-        self.images.div_ceil(self.batch_size)
+        steps_per_epoch(self.images, self.batch_size)
     }
 
     pub fn total_steps(&self) -> usize {

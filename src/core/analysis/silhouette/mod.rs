@@ -37,7 +37,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use ndarray::ArrayView2;
+use ndarray::{ArrayView1, ArrayView2};
 use serde::{Deserialize, Serialize};
 use wide::f32x4;
 
@@ -48,6 +48,9 @@ use super::kernels::{checked_standard, load4, neg2_cross_products, sum_f32};
 const ROW_BLOCK: usize = 64;
 /// Columns per tile; ROW_BLOCK × COL_TILE f32 = 256 KiB stays in L2.
 const COL_TILE: usize = 1024;
+/// Rows folded at a time by `fold_columns`: their row-major sums stay in
+/// cache while every slot's column-side sums are added in.
+const FOLD_ROWS: usize = 256;
 
 /// Accumulates per-cluster distance sums for many labelings at once.
 #[derive(Debug, Clone)]
@@ -74,7 +77,8 @@ pub struct SilhouetteAccumulator {
     /// `[slot_count, n]`: column-side sums (pairs reached from an earlier
     /// row block), slot-major so that an atom's distances to a column tile
     /// are added to a cluster with one vector add; folded into `sums` by
-    /// `fold_columns`.
+    /// `fold_columns`. Allocated by the first row block: an accumulator that
+    /// only merges shares never needs it.
     column_sums: Vec<f64>,
     rows_done: usize,
     /// Row ranges whose sums were merged from shares (sorted, disjoint); a
@@ -186,14 +190,8 @@ impl SilhouetteAccumulator {
             .columns()
             .into_iter()
             .enumerate()
-            .filter_map(|(j, col)| {
-                let first = col.first().copied().unwrap_or(0.0);
-                if col.iter().all(|&v| v == first) {
-                    None
-                } else {
-                    Some((j, col.iter().map(|&v| f64::from(v)).sum::<f64>() / n as f64))
-                }
-            })
+            .filter(|(_, col)| column_varies(*col))
+            .map(|(j, col)| (j, col.iter().map(|&v| f64::from(v)).sum::<f64>() / n as f64))
             .collect();
         let width = kept.len();
         let mut x = Vec::with_capacity(n * width);
@@ -220,7 +218,7 @@ impl SilhouetteAccumulator {
             sets,
             slot_count,
             sums: vec![0.0; n * slot_count],
-            column_sums: vec![0.0; n * slot_count],
+            column_sums: Vec::new(),
             // With no varying column every distance is 0: nothing to compute.
             rows_done: if width == 0 { n } else { 0 },
             merged: Vec::new(),
@@ -324,7 +322,7 @@ impl SilhouetteAccumulator {
         if let Some(e) = self.broken.take() {
             return Err(e);
         }
-        self.fold_columns();
+        self.fold_columns(0..self.n);
         // Constant columns were dropped, so no column left means every point
         // is the same point; otherwise some pair differs.
         let all_identical = self.width == 0;
@@ -384,7 +382,8 @@ impl SilhouetteAccumulator {
         if let Some(e) = self.broken.take() {
             return Err(e);
         }
-        self.fold_columns();
+        // Rows before the share have no column-side sums and are not sent.
+        self.fold_columns(rows.start..self.n);
         let sums = self.sums.split_off((rows.start * self.slot_count).min(self.sums.len()));
         Ok(SilhouetteShare { rows, sums })
     }
@@ -411,20 +410,29 @@ impl SilhouetteAccumulator {
         Ok(())
     }
 
-    /// Add the column-side sums into `sums` (row-major, as `finish` and
-    /// shares read them).
-    fn fold_columns(&mut self) {
-        let slots = self.slot_count;
-        if slots == 0 {
-            return;
+    /// Add the column-side sums of sorted rows `rows` into `sums` (row-major,
+    /// as `finish` and shares read them), then drop them: called once, by the
+    /// methods that consume the accumulator. A block of rows at a time, so
+    /// each row's sums are not fetched from memory once per slot.
+    fn fold_columns(&mut self, rows: Range<usize>) {
+        let (slots, n) = (self.slot_count, self.n);
+        let column_sums = std::mem::take(&mut self.column_sums);
+        if slots == 0 || column_sums.len() != n * slots {
+            return; // no row block ran: nothing on the column side
         }
-        for (slot, column) in self.column_sums.chunks_exact_mut(self.n).enumerate() {
-            for (row_sums, part) in self.sums.chunks_exact_mut(slots).zip(column.iter_mut()) {
-                if let Some(s) = row_sums.get_mut(slot) {
-                    *s += *part;
+        let mut start = rows.start;
+        while start < rows.end.min(n) {
+            let end = (start + FOLD_ROWS).min(rows.end).min(n);
+            let Some(block) = self.sums.get_mut(start * slots..end * slots) else { return };
+            for (slot, column) in column_sums.chunks_exact(n).enumerate() {
+                let Some(part) = column.get(start..end) else { continue };
+                for (row_sums, &value) in block.chunks_exact_mut(slots).zip(part) {
+                    if let Some(s) = row_sums.get_mut(slot) {
+                        *s += value;
+                    }
                 }
-                *part = 0.0;
             }
+            start = end;
         }
     }
 
@@ -592,6 +600,9 @@ impl SilhouetteAccumulator {
         let n = self.n;
         let cols = c1 - c0;
         let Some(acc) = acc.get_mut(..cols) else { return };
+        if self.column_sums.is_empty() {
+            self.column_sums = vec![0.0; n * self.slot_count];
+        }
         let mut run_start = r0;
         while run_start < r1 {
             let Some(&atom) = self.atom_of_row.get(run_start) else { return };
@@ -651,6 +662,18 @@ pub fn share_bounds(n: usize, shares: usize) -> Vec<Range<usize>> {
 fn pairs_from(start: usize, n: usize) -> u64 {
     let rows = n.saturating_sub(start) as u64;
     rows * (rows + 1) / 2
+}
+
+/// Whether any two rows of `data` differ, i.e. whether a silhouette pass has
+/// any distance to compute (the test [`SilhouetteAccumulator::new`] uses to
+/// drop constant columns); stops at the first column that varies.
+pub fn has_varying_column(data: ArrayView2<f32>) -> bool {
+    data.columns().into_iter().any(column_varies)
+}
+
+fn column_varies(col: ArrayView1<f32>) -> bool {
+    let first = col.first().copied().unwrap_or(0.0);
+    col.iter().any(|&v| v != first)
 }
 
 /// Mean silhouette of several labelings of the same points, in one call.
