@@ -125,8 +125,10 @@ fn chunked_processing_equals_one_shot() {
     assert!(acc.is_done());
     assert_eq!(acc.progress(), 1.0);
     let chunked = acc.finish().unwrap();
+    // Row blocks of other sizes add the distances of a tile in f32 in other
+    // groups: equal up to that rounding (about 1e-9 here).
     for (a, b) in chunked.iter().zip(&one_shot) {
-        assert_abs_diff_eq!(a.unwrap(), b.unwrap(), epsilon = 1e-9);
+        assert_abs_diff_eq!(a.unwrap(), b.unwrap(), epsilon = 1e-8);
     }
     // finish() completes unprocessed rows by itself.
     let lazy = SilhouetteAccumulator::new(data.view(), sets).unwrap().finish().unwrap();

@@ -10,7 +10,8 @@ use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use sigpath::core::jobs::{self, Answer, Job, JobQueue, JobRunner, ParallelSweep};
 use sigpath::core::analysis::{
-    AnalysisError, K_RANGE, LayerSweep, SilhouetteAccumulator, kmeans, share_bounds, silhouette_scores,
+    AnalysisError, K_RANGE, LayerSweep, SilhouetteAccumulator, kmeans, share_bounds, share_bounds_weighted,
+    silhouette_scores,
 };
 
 /// Points around `centres` blobs in `width` dimensions, ReLU-like (many zeros).
@@ -76,6 +77,29 @@ fn share_bounds_cover_every_row_with_even_work() {
             }
         }
     }
+}
+
+#[test]
+fn weighted_share_bounds_follow_their_weights() {
+    let n = 10_000;
+    let pairs = |r: &std::ops::Range<usize>| {
+        let p = |s: usize| ((n - s) * (n - s + 1) / 2) as f64;
+        p(r.start) - p(r.end)
+    };
+    let weights = [6.0, 5.0, 4.0, 3.0, 2.0, 1.0];
+    let bounds = share_bounds_weighted(n, &weights);
+    assert_eq!(bounds.len(), weights.len());
+    assert_eq!((bounds[0].start, bounds[5].end), (0, n));
+    assert!(bounds.windows(2).all(|w| w[0].end == w[1].start));
+    let all = pairs(&(0..n));
+    for (rows, w) in bounds.iter().zip(weights) {
+        let want = all * w / 21.0;
+        assert!((pairs(rows) - want).abs() / want < 0.15, "{rows:?} for weight {w}: {bounds:?}");
+    }
+    // Equal weights are the even shares; weights that are not positive are left out.
+    assert_eq!(share_bounds_weighted(n, &[1.0; 4]), share_bounds(n, 4));
+    assert_eq!(share_bounds_weighted(n, &[2.0, 0.0, f64::NAN, 2.0]), share_bounds(n, 2));
+    assert_eq!(share_bounds_weighted(n, &[]), vec![0..n]);
 }
 
 #[test]

@@ -41,6 +41,7 @@ pub use pca::Pca2;
 pub use profile::{NeuronProfile, neuron_profile};
 pub use separability::{NeuronDifference, Separability, separability};
 pub use silhouette::{
-    SilhouetteAccumulator, SilhouetteShare, has_varying_column, share_bounds, silhouette_score, silhouette_scores,
+    SilhouetteAccumulator, SilhouetteShare, has_varying_column, share_bounds, share_bounds_weighted, silhouette_score,
+    silhouette_scores,
 };
 pub use sweep::{K_RANGE, LayerAnalysis, LayerSweep, SweepStep, analyse_layer, choose_k};

@@ -132,73 +132,78 @@ impl SilhouetteAccumulator {
         let mut dense_sets = Vec::with_capacity(label_sets.len());
         let mut slot_count = 0;
         for set in &label_sets {
-            let mut ids: HashMap<usize, usize> = HashMap::new();
-            let mut sizes = Vec::new();
-            let dense: Vec<usize> = set
-                .iter()
-                .map(|&label| {
-                    let next = ids.len();
-                    let id = *ids.entry(label).or_insert(next);
-                    if id == sizes.len() {
-                        sizes.push(0);
-                    }
-                    if let Some(s) = sizes.get_mut(id) {
-                        *s += 1;
-                    }
-                    id
-                })
-                .collect();
+            let (dense, sizes) = dense_ids(set);
+            let clusters = sizes.len();
             sets.push(LabelSet { offset: slot_count, sizes });
-            slot_count += ids.len();
+            slot_count += clusters;
             dense_sets.push(dense);
         }
 
-        // Atoms: points with the same cluster in every labeling.
-        let mut atom_ids: HashMap<Vec<usize>, usize> = HashMap::new();
-        let mut atom_slots = Vec::new();
-        let mut atom_of_point = Vec::with_capacity(n);
-        for i in 0..n {
-            let key: Vec<usize> = dense_sets.iter().map(|d| d.get(i).copied().unwrap_or(0)).collect();
-            let next = atom_ids.len();
-            let atom = *atom_ids.entry(key.clone()).or_insert_with(|| {
-                atom_slots.extend(key.iter().zip(&sets).map(|(&c, s)| s.offset + c));
-                next
+        // Atoms: points with the same cluster in every labeling. The points are
+        // sorted by their clusters (then by index, so every worker gets the
+        // same order): one stable counting sort per labeling, last one first.
+        // Each run of equal clusters is an atom.
+        let mut order: Vec<usize> = (0..n).collect();
+        let mut sorted = vec![0usize; n];
+        for (dense, set) in dense_sets.iter().zip(&sets).rev() {
+            // First place of each cluster in the sorted order.
+            let starts_of = set.sizes.iter().scan(0, |end, &size| {
+                let start = *end;
+                *end += size;
+                Some(start)
             });
-            atom_of_point.push(atom);
+            let mut starts: Vec<usize> = starts_of.collect();
+            for &i in &order {
+                let Some(next) = dense.get(i).and_then(|&id| starts.get_mut(id)) else { continue };
+                if let Some(place) = sorted.get_mut(*next) {
+                    *place = i;
+                }
+                *next += 1;
+            }
+            std::mem::swap(&mut order, &mut sorted);
         }
-        let atoms = atom_ids.len();
-
-        // Counting sort of the points by atom.
-        let mut atom_starts = vec![0usize; atoms + 1];
-        for &a in &atom_of_point {
-            atom_starts[a + 1] += 1;
+        let key_of = |i: usize| dense_sets.iter().map(move |d| d.get(i).copied().unwrap_or(0));
+        let mut atom_slots = Vec::new();
+        let mut atom_starts = Vec::new();
+        let mut atom_of_row = Vec::with_capacity(n);
+        for (row, &i) in order.iter().enumerate() {
+            let new_atom = row == 0 || order.get(row - 1).is_none_or(|&prev| !key_of(prev).eq(key_of(i)));
+            if new_atom {
+                atom_starts.push(row);
+                atom_slots.extend(key_of(i).zip(&sets).map(|(c, s)| s.offset + c));
+            }
+            atom_of_row.push(atom_starts.len() - 1);
         }
-        for a in 0..atoms {
-            atom_starts[a + 1] += atom_starts[a];
-        }
-        let mut next_pos = atom_starts.clone();
-        let mut order = vec![0usize; n];
-        for (i, &a) in atom_of_point.iter().enumerate() {
-            order[next_pos[a]] = i;
-            next_pos[a] += 1;
-        }
-        let atom_of_row: Vec<usize> = order.iter().map(|&i| atom_of_point[i]).collect();
+        atom_starts.push(n);
 
         // Constant columns add nothing to any distance: drop them. Centre the
-        // rest in f64 so ‖x‖² stays small relative to the distances.
-        let kept: Vec<(usize, f64)> = data
-            .columns()
-            .into_iter()
-            .enumerate()
-            .filter(|(_, col)| column_varies(*col))
-            .map(|(j, col)| (j, col.iter().map(|&v| f64::from(v)).sum::<f64>() / n as f64))
-            .collect();
+        // rest in f64 so ‖x‖² stays small relative to the distances. Rows are
+        // read whole (the data is row-major), in the sorted order.
+        let mut column_sums = vec![0.0f64; data.ncols()];
+        for row in data.rows() {
+            let Some(row) = row.to_slice() else { continue }; // row-major: never skipped
+            for (sum, &v) in column_sums.iter_mut().zip(row) {
+                *sum += f64::from(v);
+            }
+        }
+        let kept: Vec<usize> = (0..data.ncols()).filter(|&j| column_varies(data.column(j))).collect();
+        let means: Vec<f64> = kept.iter().map(|&j| column_sums.get(j).copied().unwrap_or(0.0) / n as f64).collect();
         let width = kept.len();
-        let mut x = Vec::with_capacity(n * width);
-        for &i in &order {
+        let all_kept = width == data.ncols();
+        let mut x = vec![0.0f32; n * width];
+        for (centred, &i) in x.chunks_exact_mut(width.max(1)).zip(&order) {
             let row = data.row(i);
-            for &(j, mean) in &kept {
-                x.push((f64::from(row[j]) - mean) as f32);
+            match row.as_slice() {
+                Some(row) if all_kept => {
+                    for ((c, &v), &mean) in centred.iter_mut().zip(row).zip(&means) {
+                        *c = (f64::from(v) - mean) as f32;
+                    }
+                }
+                _ => {
+                    for ((c, &j), &mean) in centred.iter_mut().zip(&kept).zip(&means) {
+                        *c = (f64::from(row[j]) - mean) as f32;
+                    }
+                }
             }
         }
         let sq_norms: Vec<f32> = if width == 0 {
@@ -642,12 +647,23 @@ pub struct SilhouetteShare {
 /// of pairs each (early rows pair with more rows, so their ranges are
 /// shorter), on row-block boundaries; empty ranges are left out.
 pub fn share_bounds(n: usize, shares: usize) -> Vec<Range<usize>> {
-    let shares = shares.max(1);
+    share_bounds_weighted(n, &vec![1.0; shares.max(1)])
+}
+
+/// Contiguous row ranges covering `0..n`, the j-th with about `weights[j]`
+/// parts of the pairs, on row-block boundaries; empty ranges are left out.
+pub fn share_bounds_weighted(n: usize, weights: &[f64]) -> Vec<Range<usize>> {
     let total = pairs_from(0, n) as f64;
+    let weight_sum: f64 = weights.iter().filter(|w| w.is_finite() && **w > 0.0).sum();
     let mut bounds = vec![0];
-    for j in 1..shares {
-        // pairs_from(b) ≈ (n − b)² / 2 = total · (1 − j / shares).
-        let rows_left = (2.0 * total * (1.0 - j as f64 / shares as f64)).sqrt();
+    let mut before = 0.0;
+    for &w in weights.iter().take(weights.len().saturating_sub(1)) {
+        if !(w.is_finite() && w > 0.0) {
+            continue;
+        }
+        before += w;
+        // pairs_from(b) ≈ (n − b)² / 2 = total · (1 − share of the pairs before b).
+        let rows_left = (2.0 * total * (1.0 - before / weight_sum).max(0.0)).sqrt();
         let cut = (n as f64 - rows_left).round().max(0.0) as usize;
         let cut = ((cut + ROW_BLOCK / 2) / ROW_BLOCK * ROW_BLOCK).min(n);
         if cut > *bounds.last().unwrap_or(&0) {
@@ -662,6 +678,32 @@ pub fn share_bounds(n: usize, shares: usize) -> Vec<Range<usize>> {
 fn pairs_from(start: usize, n: usize) -> u64 {
     let rows = n.saturating_sub(start) as u64;
     rows * (rows + 1) / 2
+}
+
+/// Dense ids of `labels` (0, 1, ... in order of first appearance) and the
+/// size of each. K-means labels are small numbers: a table, not a hash map.
+fn dense_ids(labels: &[usize]) -> (Vec<usize>, Vec<usize>) {
+    const UNSEEN: usize = usize::MAX;
+    let mut sizes: Vec<usize> = Vec::new();
+    let mut id_of = |slot: &mut usize| {
+        if *slot == UNSEEN {
+            *slot = sizes.len();
+            sizes.push(0);
+        }
+        if let Some(size) = sizes.get_mut(*slot) {
+            *size += 1;
+        }
+        *slot
+    };
+    let largest = labels.iter().copied().max().unwrap_or(0);
+    let dense = if largest <= 4 * labels.len() + 64 {
+        let mut table = vec![UNSEEN; largest + 1];
+        labels.iter().map(|&label| table.get_mut(label).map_or(0, &mut id_of)).collect()
+    } else {
+        let mut table: HashMap<usize, usize> = HashMap::new();
+        labels.iter().map(|&label| id_of(table.entry(label).or_insert(UNSEEN))).collect()
+    };
+    (dense, sizes)
 }
 
 /// Whether any two rows of `data` differ, i.e. whether a silhouette pass has
