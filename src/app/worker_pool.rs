@@ -89,6 +89,10 @@ pub enum PoolStop {
 pub struct WorkerPool {
     workers: Vec<PoolWorker>,
     inbox: Rc<RefCell<Inbox>>,
+    /// Per worker, the answers to `broadcast` data still to come. A worker
+    /// answers its messages in order, so these come first, and any answer
+    /// after them ends a job: the worker is free before the answer is read.
+    acks_due: RefCell<Vec<usize>>,
 }
 
 impl WorkerPool {
@@ -130,7 +134,8 @@ impl WorkerPool {
             worker.post_message(&hello).map_err(|e| js_error_text(&e))?;
             workers.push(PoolWorker { worker, _on_message: on_message, _on_error: on_error });
         }
-        Ok(Self { workers, inbox })
+        let acks_due = RefCell::new(vec![0; workers.len()]);
+        Ok(Self { workers, inbox, acks_due })
     }
 
     pub fn size(&self) -> usize {
@@ -154,6 +159,7 @@ impl WorkerPool {
                 .post_message(&array)
                 .map_err(|e| format!("data could not be sent to a worker ({})", js_error_text(&e)))?;
         }
+        self.acks_due.borrow_mut().iter_mut().for_each(|due| *due += 1);
         Ok(())
     }
 
@@ -195,21 +201,32 @@ impl WorkerPool {
             match said {
                 Said::Ready => {}
                 Said::Failed(message) => return Err(failed(format!("a worker stopped: {message}"))),
-                Said::Answer(bytes) => match jobs::decode::<Answer>(&bytes).map_err(|e| failed(e.to_string()))? {
-                    // Kept data (see `broadcast`): nothing to hand back.
-                    Answer::Kept { .. } => {}
-                    Answer::Failed { message } => return Err(failed(format!("a worker failed: {message}"))),
-                    answer => {
+                Said::Answer(bytes) => {
+                    let acknowledges_data = match self.acks_due.borrow_mut().get_mut(worker) {
+                        Some(due) if *due > 0 => {
+                            *due -= 1;
+                            true
+                        }
+                        _ => false,
+                    };
+                    if !acknowledges_data {
+                        // The worker's next job first: reading and merging a
+                        // silhouette share takes the page 10-20 ms it need not wait for.
                         if let Some(busy) = busy.get_mut(worker) {
                             *busy = false;
                         }
-                        // The worker's next job first: merging a silhouette
-                        // share takes the page 10-15 ms it need not wait for.
                         self.hand_out(queue, &mut busy)?;
-                        queue.absorb(answer).map_err(|e| failed(e.to_string()))?;
-                        progress(queue.progress());
                     }
-                },
+                    match jobs::decode::<Answer>(&bytes).map_err(|e| failed(e.to_string()))? {
+                        Answer::Failed { message } => return Err(failed(format!("a worker failed: {message}"))),
+                        Answer::Kept { .. } if acknowledges_data => {}
+                        answer if !acknowledges_data => {
+                            queue.absorb(answer).map_err(|e| failed(e.to_string()))?;
+                            progress(queue.progress());
+                        }
+                        _ => return Err(failed("a worker answered out of turn".into())),
+                    }
+                }
             }
             if stop() {
                 return Err(PoolStop::Cancelled);

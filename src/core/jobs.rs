@@ -30,7 +30,13 @@ use super::analysis::LayerSweep;
 pub enum Job {
     /// Keep a layer's signatures (`[rows, width]`, row-major) for the jobs
     /// that follow; replaces a layer of the same number.
-    Layer { layer: usize, rows: usize, width: usize, values: Vec<f32> },
+    Layer {
+        layer: usize,
+        rows: usize,
+        width: usize,
+        #[serde(with = "super::wire::floats_as_bytes")]
+        values: Vec<f32>,
+    },
     /// K-means with the default settings for one K of a kept layer.
     KMeans { layer: usize, k: usize, seed: u64 },
     /// One share of a kept layer's silhouette pass for these labelings (one
