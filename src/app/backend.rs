@@ -53,7 +53,9 @@ pub async fn select(force_cpu: bool) -> Backend {
 }
 
 /// Whether a run started now would train on the CPU (the visitor's choice, or
-/// no WebGPU adapter), asked without starting WebGPU.
-pub async fn cpu_would_train(force_cpu: bool) -> bool {
-    force_cpu || !adapter_problem().await.is_empty()
+/// no WebGPU adapter), asked without starting WebGPU. `force_cpu` is read
+/// after the adapter probe, so a tick during the probe counts.
+pub async fn cpu_would_train(force_cpu: impl Fn() -> bool) -> bool {
+    let no_adapter = !adapter_problem().await.is_empty();
+    no_adapter || force_cpu()
 }

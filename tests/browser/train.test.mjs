@@ -102,6 +102,30 @@ for (const path of ["cpu", "webgpu"]) {
       }
     });
 
+    if (path === "webgpu") {
+      // The page decides whether to warm up shortly after "ready", after asking
+      // for a WebGPU adapter. A tick of force-cpu while it was asking was once
+      // lost, and the run that followed trained in baseline code: tick at
+      // moments around that decision, each in a fresh page.
+      test("force-cpu ticked just as the page settles still gets the CPU warm-up", async () => {
+        for (const delayMs of [0, 250, 500, 800]) {
+          const { context, page, problems } = await openPage(browser, server.url);
+          try {
+            assert.equal(await waitForPhase(page, ["idle", "ready"]), "ready");
+            await page.waitForTimeout(delayMs);
+            await page.getByTestId("force-cpu").check();
+            const steps = await page
+              .waitForFunction(() => window.sigpath.timings().warmup_steps, null, { timeout: 20_000 })
+              .then((h) => h.jsonValue(), () => null);
+            assert.equal(steps, 120, `force-cpu ticked ${delayMs} ms after "ready": no warm-up`);
+            assert.deepEqual(problems, []);
+          } finally {
+            await context.close();
+          }
+        }
+      });
+    }
+
     test("the progress bar advances, the page stays responsive, and cancel leaves a usable page", async () => {
       const { context, page, problems } = await openPage(browser, server.url);
       try {
