@@ -110,7 +110,6 @@ fn seconds_left(elapsed_ms: f64, done: usize, total: usize) -> String {
 struct Board {
     snapshot: TrainingSnapshot,
     steps_per_epoch: usize,
-    total_steps: usize,
     images: usize,
     started_ms: f64,
     epoch_started_ms: f64,
@@ -128,7 +127,7 @@ impl Board {
         };
         state.training.set(Some(snapshot.clone()));
         let now = now_ms();
-        Board { snapshot, steps_per_epoch, total_steps: steps_per_epoch * config.epochs, images, started_ms: now, epoch_started_ms: now }
+        Board { snapshot, steps_per_epoch, images, started_ms: now, epoch_started_ms: now }
     }
 
     /// Training time starts now (the WebGPU trainer is up).
@@ -166,14 +165,14 @@ impl Board {
         state.training.set(Some(snapshot.clone()));
         state.progress.set(Some(Progress {
             label: "Training".into(),
-            fraction: reading.steps_done as f64 / self.total_steps.max(1) as f64,
+            fraction: reading.steps_done as f64 / reading.total_steps.max(1) as f64,
             detail: format!(
                 "epoch {} of {}, step {} of {} · {}",
                 snapshot.epoch,
                 snapshot.epochs,
                 snapshot.step,
                 self.steps_per_epoch,
-                seconds_left(now - self.started_ms, reading.steps_done, self.total_steps)
+                seconds_left(now - self.started_ms, reading.steps_done, reading.total_steps)
             ),
         }));
     }

@@ -10,12 +10,16 @@ pub fn encode<T: Serialize>(message: &T) -> Result<Vec<u8>, String> {
 }
 
 /// `#[serde(with = "floats_as_bytes")]` for a `Vec<f32>` or `Vec<f64>`: one
-/// run of little-endian bytes. postcard writes a float vector value by value,
-/// and reading a silhouette share of 4 MB that way kept the page busy for
-/// about 10 ms while a worker waited for its next job.
+/// run of little-endian bytes (a postcard byte string). postcard writes a
+/// float vector value by value, and reading a silhouette share of 4 MB that
+/// way kept the page busy for about 10 ms while a worker waited for its next
+/// job.
 pub mod floats_as_bytes {
-    use serde::de::Error;
-    use serde::{Deserialize, Deserializer, Serializer};
+    use std::fmt;
+    use std::marker::PhantomData;
+
+    use serde::de::{Error, Visitor};
+    use serde::{Deserializer, Serializer};
 
     /// A float with a fixed little-endian form.
     pub trait Float: Copy {
@@ -52,11 +56,26 @@ pub mod floats_as_bytes {
     }
 
     pub fn deserialize<'de, T: Float, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<T>, D::Error> {
-        let bytes = serde_bytes::ByteBuf::deserialize(deserializer)?;
-        if bytes.len() % T::SIZE != 0 {
-            return Err(D::Error::custom(format!("{} bytes are not a whole number of {}-byte floats", bytes.len(), T::SIZE)));
+        deserializer.deserialize_bytes(FloatsVisitor(PhantomData))
+    }
+
+    /// Reads the floats straight from the bytes the format lends or hands
+    /// over, without first copying them into a buffer of their own.
+    struct FloatsVisitor<T>(PhantomData<T>);
+
+    impl<T: Float> Visitor<'_> for FloatsVisitor<T> {
+        type Value = Vec<T>;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            write!(f, "a run of {}-byte little-endian floats", T::SIZE)
         }
-        Ok(bytes.chunks_exact(T::SIZE).map(T::from_le).collect())
+
+        fn visit_bytes<E: Error>(self, bytes: &[u8]) -> Result<Vec<T>, E> {
+            if bytes.len() % T::SIZE != 0 {
+                return Err(E::custom(format!("{} bytes are not a whole number of {}-byte floats", bytes.len(), T::SIZE)));
+            }
+            Ok(bytes.chunks_exact(T::SIZE).map(T::from_le).collect())
+        }
     }
 }
 

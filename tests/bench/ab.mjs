@@ -37,8 +37,9 @@ for (let i = 0; i < N; i++) {
     await page.getByTestId("train-button").click();
     await page.waitForFunction(() => window.__p.some((p) => p === "training" || p === "analyzing") && document.body.dataset.phase === "ready", null, { timeout: 600000, polling: 50 });
     const t = await page.evaluate(() => window.sigpath.timings());
+    const trained = await page.evaluate(() => window.sigpath.state().training?.samples_per_sec ?? NaN);
     res[j].push(Math.round(t.cluster_ms));
-    console.log(`${i} ${dists[j]}: cluster ${t.cluster_ms.toFixed(0)} extract ${t.extract_ms.toFixed(1)}`);
+    console.log(`${i} ${dists[j]}: cluster ${t.cluster_ms.toFixed(0)} extract ${t.extract_ms.toFixed(1)} training ${trained.toFixed(0)} samples/s`);
     await context.close();
   }
 }
