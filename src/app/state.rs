@@ -56,6 +56,9 @@ pub struct Timings {
     /// `app::warmup`): its duration and the steps it ran; null when skipped.
     pub warmup_ms: Option<f64>,
     pub warmup_steps: Option<u64>,
+    /// The clustering part of the warm-up (done once, also when WebGPU
+    /// would train); null until done.
+    pub warmup_clustering_ms: Option<f64>,
 }
 
 /// Points of the live training chart: x in epochs.

@@ -8,11 +8,13 @@
 //! steps on the test images, soon after the page is ready, get that
 //! recompilation done before the visitor presses Train. The throwaway network
 //! then records the signatures of a thousand test images and clusters them,
-//! so the clustering code is recompiled too: the clustering workers start
-//! from the page's compiled module and share what it has recompiled (training
-//! twice in one page, the second clustering's first K-means fits took 30-50 ms
-//! instead of 50-75). Skipped when WebGPU will train (its work is on the GPU)
-//! until the visitor ticks `force-cpu`, and abandoned when a run starts.
+//! so the clustering code is recompiled too: the clustering workers run the
+//! page's compiled module and start from what it has recompiled (measured,
+//! alternating builds: the clustering after training went from a median of
+//! 1,034 to 914 ms). When WebGPU would train, only the clustering part runs
+//! (the clustering is on the CPU whatever trains), with an untrained network;
+//! the training part waits until the visitor ticks `force-cpu`. A run that
+//! starts meanwhile stops either.
 
 use std::cell::Cell;
 
@@ -47,12 +49,15 @@ const SETTLE_MS: i32 = 300;
 const WAIT_LIMIT_MS: f64 = 60_000.0;
 
 thread_local! {
-    // Whether a warm-up is under way or done: once per page.
+    // Whether a warm-up is under way, or the training one done: once per page.
     static CLAIMED: Cell<bool> = const { Cell::new(false) };
+    // Whether the clustering part is done (by either kind of warm-up).
+    static CLUSTERING_WARMED: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Warm up once the page is ready or idle, if the CPU would train; and again
-/// later when the visitor ticks `force-cpu` (if it has not run yet).
+/// Warm up once the page is ready or idle (the training part only if the CPU
+/// would train), and the training part later when the visitor ticks
+/// `force-cpu` (if it has not run yet).
 pub fn install(state: AppState) {
     start(state);
     Effect::new(move |_| {
@@ -70,7 +75,7 @@ fn start(state: AppState) {
     leptos::task::spawn_local(async move {
         let warmed = wait_and_warm(state).await;
         if !warmed {
-            // Not now (WebGPU would train, or a run came first): a later tick of `force-cpu` may try again.
+            // Training not warmed (WebGPU would train, or a run came first): a later tick of `force-cpu` may try again.
             CLAIMED.with(|c| c.set(false));
         }
     });
@@ -89,15 +94,21 @@ async fn wait_and_warm(state: AppState) -> bool {
         sleep_ms(200).await;
     }
     sleep_ms(SETTLE_MS).await;
-    // The box is read after the probe, with no await before the claim is
-    // released: a tick before that is seen here, and the `start` a later tick
-    // makes finds the claim free. (A tick during the probe once found the claim
-    // taken and was lost, and the run that followed trained in baseline code.)
+    // The box is read after the probe (and again after the clustering part),
+    // with no await before the claim is released: a tick before that is seen
+    // here, and the `start` a later tick makes finds the claim free. (A tick
+    // during the probe once found the claim taken and was lost, and the run
+    // that followed trained in baseline code.)
     if !backend::cpu_would_train(|| state.force_cpu.get_untracked()).await {
-        return false;
+        if !CLUSTERING_WARMED.with(Cell::get) {
+            warm(state, 0).await;
+        }
+        if !state.force_cpu.get_untracked() {
+            return false;
+        }
     }
     let warm_started = now_ms();
-    let Some(steps) = warm(state).await else { return false };
+    let Some(steps) = warm(state, WARMUP_STEPS).await else { return false };
     let ms = now_ms() - warm_started;
     state.timings.update(|t| {
         t.warmup_ms = Some(ms);
@@ -106,9 +117,10 @@ async fn wait_and_warm(state: AppState) -> bool {
     true
 }
 
-/// Up to `WARMUP_STEPS` steps of a throwaway network; the steps done, or
-/// `None` when it could not start or a run began first.
-async fn warm(state: AppState) -> Option<usize> {
+/// Up to `train_steps` steps of a throwaway network, then the clustering part
+/// if no warm-up has done it yet; the steps done, or `None` when it could not
+/// start or a run began first.
+async fn warm(state: AppState, train_steps: usize) -> Option<usize> {
     let dataset = state.current_dataset()?;
     let kind = dataset.kind;
     let all: Vec<u8> = (0..kind.class_count()).collect();
@@ -124,7 +136,7 @@ async fn warm(state: AppState) -> Option<usize> {
     };
     let mut trainer = Trainer::new(&config, &images, &Device::flex()).ok()?;
     let mut steps = 0;
-    while steps < WARMUP_STEPS && !trainer.is_finished() {
+    while steps < train_steps && !trainer.is_finished() {
         // A step in baseline code is a few milliseconds: one per task.
         yield_now().await;
         if state.running.get_untracked() {
@@ -133,7 +145,13 @@ async fn warm(state: AppState) -> Option<usize> {
         trainer.step(&images).ok()?;
         steps += 1;
     }
-    warm_clustering(state, &trainer, &dataset.test, &classes).await?;
+    if !CLUSTERING_WARMED.with(Cell::get) {
+        let started = now_ms();
+        warm_clustering(state, &trainer, &dataset.test, &classes).await?;
+        CLUSTERING_WARMED.with(|c| c.set(true));
+        let ms = now_ms() - started;
+        state.timings.update(|t| t.warmup_clustering_ms = Some(ms));
+    }
     Some(steps)
 }
 

@@ -73,7 +73,7 @@ for (const path of ["cpu", "webgpu"]) {
 
     test(path === "cpu"
       ? "once the page is ready, the CPU path warms up in the background without touching what is shown"
-      : "with WebGPU to train on, the CPU path warms up only when the visitor forces the CPU", async () => {
+      : "with WebGPU to train on, only the clustering warms up until the visitor forces the CPU", async () => {
       const { context, page, problems } = await openPage(browser, server.url);
       try {
         assert.equal(await waitForPhase(page, ["idle", "ready"]), "ready");
@@ -83,14 +83,22 @@ for (const path of ["cpu", "webgpu"]) {
           const t = await page.evaluate(() => window.sigpath.timings());
           assert.equal(t.warmup_steps, 120);
           assert.ok(t.warmup_ms > 0, `warmup_ms ${t.warmup_ms}`);
-          console.log(`# cpu: warm-up of ${t.warmup_steps} steps took ${t.warmup_ms.toFixed(0)} ms after the page was ready`);
+          // The clustering part ran within it.
+          assert.ok(t.warmup_clustering_ms > 0 && t.warmup_clustering_ms < t.warmup_ms, JSON.stringify(t));
+          console.log(`# cpu: warm-up of ${t.warmup_steps} steps and the clustering took ${t.warmup_ms.toFixed(0)} ms after the page was ready (clustering ${t.warmup_clustering_ms.toFixed(0)} ms)`);
         } else {
-          // The CPU warm-up starts 0.3 s after "ready" when it is wanted: wait well past that.
-          await page.waitForTimeout(3000);
+          // The clustering runs on the CPU whatever trains: its part of the
+          // warm-up runs anyway, the training part waits for force-cpu.
+          await page.waitForFunction(() => window.sigpath.timings().warmup_clustering_ms != null, null, { timeout: 30_000 });
+          const clustered = await page.evaluate(() => window.sigpath.timings());
+          assert.ok(clustered.warmup_clustering_ms > 0, JSON.stringify(clustered));
+          await page.waitForTimeout(1000);
           assert.equal((await page.evaluate(() => window.sigpath.timings())).warmup_steps, null);
           await page.getByTestId("force-cpu").check();
           await page.waitForFunction(() => window.sigpath.timings().warmup_steps != null, null, { timeout: 30_000 });
-          assert.equal((await page.evaluate(() => window.sigpath.timings())).warmup_steps, 120);
+          const t = await page.evaluate(() => window.sigpath.timings());
+          assert.equal(t.warmup_steps, 120);
+          assert.equal(t.warmup_clustering_ms, clustered.warmup_clustering_ms, "the clustering part is not done twice");
         }
         const after = await state(page);
         assert.equal(after.phase, "ready");
