@@ -47,6 +47,16 @@ fn a_request_arrives_whole() {
 }
 
 #[test]
+fn a_request_encoded_from_the_subset_is_the_request_itself() {
+    let (config, subset) = run(&[3, 8], 40, Arch::Mlp);
+    let bytes = TrainRequest::encode_from(&config, &subset).unwrap();
+    assert_eq!(bytes, encode(&TrainRequest::new(&config, &subset)).unwrap());
+    let (got_config, got) = decode::<TrainRequest>(&bytes).unwrap().into_parts().unwrap();
+    assert_eq!(got_config, config);
+    assert_eq!(got.data, subset.data);
+}
+
+#[test]
 fn damaged_messages_are_refused() {
     let (config, subset) = run(&[1, 7], 5, Arch::Mlp);
     let bytes = encode(&TrainRequest::new(&config, &subset)).unwrap();

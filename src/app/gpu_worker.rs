@@ -10,6 +10,8 @@ use js_sys::{Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 use web_sys::{Event, MessageEvent, Worker, WorkerOptions, WorkerType};
 
+use crate::core::config::ExperimentConfig;
+use crate::core::data::Subset;
 use crate::core::train::remote::{self, TrainRequest, WorkerEvent};
 
 use super::browser::{js_error_text, sleep_ms, worker_error_text};
@@ -54,8 +56,8 @@ impl GpuWorker {
     }
 
     /// Send the run (its bytes are moved to the worker, not copied).
-    pub fn send(&self, request: &TrainRequest) -> Result<(), String> {
-        let bytes = remote::encode(request).map_err(|e| e.to_string())?;
+    pub fn send(&self, config: &ExperimentConfig, train: &Subset) -> Result<(), String> {
+        let bytes = TrainRequest::encode_from(config, train).map_err(|e| e.to_string())?;
         let array = Uint8Array::from(bytes.as_slice());
         drop(bytes);
         self.worker

@@ -15,7 +15,7 @@ use crate::core::results::RunResults;
 use crate::core::signature::{Signatures, extract};
 use crate::core::snapshot::{BackendKind, Phase, TrainingSnapshot};
 use crate::core::model::Network;
-use crate::core::train::remote::{TrainRequest, WorkerEvent};
+use crate::core::train::remote::WorkerEvent;
 use crate::core::train::{ProgressReading, TrainError, Trainer, steps_per_epoch};
 
 use super::backend::{self, Backend};
@@ -236,7 +236,7 @@ async fn train_in_worker(state: AppState, config: &ExperimentConfig, train: &Sub
         };
         match event {
             WorkerEvent::Ready => {
-                worker.send(&TrainRequest::new(config, train)).map_err(failed)?;
+                worker.send(config, train).map_err(failed)?;
                 ready = true;
             }
             WorkerEvent::NoGpu { reason } => return Ok(GpuOutcome::NoGpu(reason)),

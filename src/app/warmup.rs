@@ -43,6 +43,9 @@ const WARMUP_BATCH: usize = 256;
 /// Test images whose signatures the warm-up clusters: every K-means and
 /// silhouette kernel runs, each piece of work a few milliseconds.
 const WARMUP_CLUSTER_IMAGES: usize = 1_000;
+/// Silhouette pairs per task: the run's own 4 million would be the whole
+/// warm-up silhouette (half a million pairs) in one task, in baseline code.
+const WARMUP_PAIRS_PER_STEP: u64 = 50_000;
 /// Let what the first screen shows settle before starting.
 const SETTLE_MS: i32 = 300;
 /// Give up waiting for a usable page after this long.
@@ -165,7 +168,7 @@ async fn warm_clustering(state: AppState, trainer: &Trainer, test: &LabeledImage
     yield_now().await;
     let signatures = extract(&model, &images, &Device::flex()).await.ok()?;
     for layer in signatures.layers {
-        let mut sweep = LayerSweep::new(layer.values, K_RANGE, 0).ok()?;
+        let mut sweep = LayerSweep::new(layer.values, K_RANGE, 0).ok()?.with_pairs_per_step(WARMUP_PAIRS_PER_STEP);
         loop {
             yield_now().await;
             if state.running.get_untracked() {

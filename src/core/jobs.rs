@@ -34,7 +34,7 @@ pub enum Job {
         layer: usize,
         rows: usize,
         width: usize,
-        #[serde(with = "super::wire::floats_as_bytes")]
+        #[serde(with = "super::wire::le_bytes")]
         values: Vec<f32>,
     },
     /// K-means with the default settings for one K of a kept layer.

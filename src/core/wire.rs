@@ -9,72 +9,90 @@ pub fn encode<T: Serialize>(message: &T) -> Result<Vec<u8>, String> {
     postcard::to_allocvec(message).map_err(|e| e.to_string())
 }
 
-/// `#[serde(with = "floats_as_bytes")]` for a `Vec<f32>` or `Vec<f64>`: one
-/// run of little-endian bytes (a postcard byte string). postcard writes a
-/// float vector value by value, and reading a silhouette share of 4 MB that
-/// way kept the page busy for about 10 ms while a worker waited for its next
-/// job.
-pub mod floats_as_bytes {
+/// `#[serde(with = "le_bytes")]` for a `Vec<u8>`, `Vec<f32>` or `Vec<f64>`:
+/// one run of little-endian bytes (a postcard byte string). postcard writes a
+/// vector value by value, and reading a silhouette share of 4 MB that way kept
+/// the page busy for about 10 ms while a worker waited for its next job.
+pub mod le_bytes {
+    use std::borrow::Cow;
     use std::fmt;
     use std::marker::PhantomData;
 
     use serde::de::{Error, Visitor};
     use serde::{Deserializer, Serializer};
 
-    /// A float with a fixed little-endian form.
-    pub trait Float: Copy {
+    /// A number with a fixed little-endian form.
+    pub trait LeNumber: Copy + Sized {
         const SIZE: usize;
-        fn extend_le(self, bytes: &mut Vec<u8>);
-        /// From exactly `SIZE` bytes.
-        fn from_le(bytes: &[u8]) -> Self;
+        /// The little-endian bytes of `values`, one after the other.
+        fn to_le_run(values: &[Self]) -> Cow<'_, [u8]>;
+        /// The values of a run whose length is a multiple of `SIZE`.
+        fn from_le_run(bytes: &[u8]) -> Vec<Self>;
     }
 
-    macro_rules! float {
+    /// Bytes are their own form: lent as they are (the training images
+    /// going to the WebGPU trainer are 47 MB).
+    impl LeNumber for u8 {
+        const SIZE: usize = 1;
+        fn to_le_run(values: &[u8]) -> Cow<'_, [u8]> {
+            Cow::Borrowed(values)
+        }
+        fn from_le_run(bytes: &[u8]) -> Vec<u8> {
+            bytes.to_vec()
+        }
+    }
+
+    macro_rules! le_float {
         ($t:ty, $size:literal) => {
-            impl Float for $t {
+            impl LeNumber for $t {
                 const SIZE: usize = $size;
-                fn extend_le(self, bytes: &mut Vec<u8>) {
-                    bytes.extend_from_slice(&self.to_le_bytes());
+                fn to_le_run(values: &[$t]) -> Cow<'_, [u8]> {
+                    let mut bytes = Vec::with_capacity(values.len() * $size);
+                    for v in values {
+                        bytes.extend_from_slice(&v.to_le_bytes());
+                    }
+                    Cow::Owned(bytes)
                 }
-                fn from_le(bytes: &[u8]) -> Self {
-                    let mut le = [0; $size];
-                    le.copy_from_slice(bytes);
-                    <$t>::from_le_bytes(le)
+                fn from_le_run(bytes: &[u8]) -> Vec<$t> {
+                    bytes
+                        .chunks_exact($size)
+                        .map(|chunk| {
+                            let mut le = [0; $size];
+                            le.copy_from_slice(chunk);
+                            <$t>::from_le_bytes(le)
+                        })
+                        .collect()
                 }
             }
         };
     }
-    float!(f32, 4);
-    float!(f64, 8);
+    le_float!(f32, 4);
+    le_float!(f64, 8);
 
-    pub fn serialize<T: Float, S: Serializer>(values: &[T], serializer: S) -> Result<S::Ok, S::Error> {
-        let mut bytes = Vec::with_capacity(values.len() * T::SIZE);
-        for &v in values {
-            v.extend_le(&mut bytes);
-        }
-        serializer.serialize_bytes(&bytes)
+    pub fn serialize<T: LeNumber, S: Serializer>(values: &[T], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_bytes(&T::to_le_run(values))
     }
 
-    pub fn deserialize<'de, T: Float, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<T>, D::Error> {
-        deserializer.deserialize_bytes(FloatsVisitor(PhantomData))
+    pub fn deserialize<'de, T: LeNumber, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<T>, D::Error> {
+        deserializer.deserialize_bytes(NumbersVisitor(PhantomData))
     }
 
-    /// Reads the floats straight from the bytes the format lends or hands
+    /// Reads the numbers straight from the bytes the format lends or hands
     /// over, without first copying them into a buffer of their own.
-    struct FloatsVisitor<T>(PhantomData<T>);
+    struct NumbersVisitor<T>(PhantomData<T>);
 
-    impl<T: Float> Visitor<'_> for FloatsVisitor<T> {
+    impl<T: LeNumber> Visitor<'_> for NumbersVisitor<T> {
         type Value = Vec<T>;
 
         fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            write!(f, "a run of {}-byte little-endian floats", T::SIZE)
+            write!(f, "a run of {}-byte little-endian numbers", T::SIZE)
         }
 
         fn visit_bytes<E: Error>(self, bytes: &[u8]) -> Result<Vec<T>, E> {
             if bytes.len() % T::SIZE != 0 {
-                return Err(E::custom(format!("{} bytes are not a whole number of {}-byte floats", bytes.len(), T::SIZE)));
+                return Err(E::custom(format!("{} bytes are not a whole number of {}-byte numbers", bytes.len(), T::SIZE)));
             }
-            Ok(bytes.chunks_exact(T::SIZE).map(T::from_le).collect())
+            Ok(T::from_le_run(bytes))
         }
     }
 }
@@ -91,13 +109,13 @@ mod tests {
 
     #[derive(Debug, PartialEq, Serialize, Deserialize)]
     struct Sums {
-        #[serde(with = "floats_as_bytes")]
+        #[serde(with = "le_bytes")]
         values: Vec<f64>,
     }
 
     #[derive(Debug, PartialEq, Serialize, Deserialize)]
     struct Values {
-        #[serde(with = "floats_as_bytes")]
+        #[serde(with = "le_bytes")]
         values: Vec<f32>,
     }
 
@@ -112,6 +130,22 @@ mod tests {
         let values = Values { values: vec![0.25, f32::EPSILON, -3.0] };
         assert_eq!(decode::<Values>(&encode(&values).unwrap()).unwrap(), values);
         assert!(decode::<Values>(&encode(&Values { values: Vec::new() }).unwrap()).unwrap().values.is_empty());
+    }
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Pixels {
+        #[serde(with = "le_bytes")]
+        values: Vec<u8>,
+    }
+
+    #[test]
+    fn bytes_go_as_they_are_and_read_like_a_plain_vector() {
+        let pixels = Pixels { values: vec![0, 255, 7, 128] };
+        let bytes = encode(&pixels).unwrap();
+        assert_eq!(bytes, [4, 0, 255, 7, 128]);
+        assert_eq!(decode::<Pixels>(&bytes).unwrap(), pixels);
+        // The same bytes as postcard's own form of a byte vector.
+        assert_eq!(bytes, encode(&pixels.values).unwrap());
     }
 
     #[test]

@@ -39,9 +39,23 @@ pub struct TrainRequest {
     /// The kept class values, sorted (the subset's [`ClassSet`]).
     pub classes: Vec<u8>,
     /// `labels.len() * 784` pixels, row-major, as in the IDX file.
+    #[serde(with = "crate::core::wire::le_bytes")]
     pub pixels: Vec<u8>,
     /// Class value of each image.
+    #[serde(with = "crate::core::wire::le_bytes")]
     pub labels: Vec<u8>,
+}
+
+/// [`TrainRequest`]'s fields borrowed from the page's subset, in the same
+/// order and forms, so they encode to the same bytes.
+#[derive(Serialize)]
+struct TrainRequestView<'a> {
+    config: &'a ExperimentConfig,
+    classes: &'a [u8],
+    #[serde(serialize_with = "crate::core::wire::le_bytes::serialize")]
+    pixels: &'a [u8],
+    #[serde(serialize_with = "crate::core::wire::le_bytes::serialize")]
+    labels: &'a [u8],
 }
 
 impl TrainRequest {
@@ -52,6 +66,17 @@ impl TrainRequest {
             pixels: subset.data.images.pixels.clone(),
             labels: subset.data.labels.clone(),
         }
+    }
+
+    /// The bytes of `TrainRequest::new(config, subset)`, encoded from the
+    /// subset itself: the training images are not copied into a request first.
+    pub fn encode_from(config: &ExperimentConfig, subset: &Subset) -> Result<Vec<u8>, RemoteError> {
+        encode(&TrainRequestView {
+            config,
+            classes: subset.classes.values(),
+            pixels: &subset.data.images.pixels,
+            labels: &subset.data.labels,
+        })
     }
 
     /// The configuration and the subset to train on, checked: every image
@@ -94,7 +119,10 @@ pub enum WorkerEvent {
     Started,
     Progress(RemoteProgress),
     /// Training finished: the weights as [`crate::core::model::Network::to_bytes`] writes them.
-    Trained { weights: Vec<u8> },
+    Trained {
+        #[serde(with = "crate::core::wire::le_bytes")]
+        weights: Vec<u8>,
+    },
     /// Training stopped. `gpu` when the device itself failed (the page then
     /// offers the CPU), otherwise the message is about the run (a loss that
     /// diverged, a bad configuration).

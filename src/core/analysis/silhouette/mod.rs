@@ -640,7 +640,7 @@ pub struct SilhouetteShare {
     /// Sorted rows whose pairs with every later row were computed.
     pub rows: Range<usize>,
     /// What they add to the cluster sums of sorted rows `rows.start..n`.
-    #[serde(with = "crate::core::wire::floats_as_bytes")]
+    #[serde(with = "crate::core::wire::le_bytes")]
     pub sums: Vec<f64>,
 }
 
