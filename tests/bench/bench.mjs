@@ -310,6 +310,11 @@ async function sigpathRun({ run, backend, batchSize }) {
         rec.warmup_steps = warm?.steps ?? null;
         rec.warmup_ms = warm?.ms ?? null;
       }
+      // The clustering part of the warm-up runs whatever trains (a page
+      // without it has no such field).
+      if (await page.evaluate(() => "warmup_clustering_ms" in window.sigpath.timings())) {
+        rec.warmup_clustering_ms = await pollPage(page, () => window.sigpath.timings().warmup_clustering_ms ?? undefined, null, 10_000);
+      }
 
       // Train; watch every phase the body goes through so a page that starts
       // "ready" (a bundled demo) is not mistaken for a finished run.
