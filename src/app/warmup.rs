@@ -23,7 +23,8 @@ use leptos::prelude::*;
 
 use crate::core::analysis::{K_RANGE, LayerSweep, SweepStep};
 use crate::core::config::ExperimentConfig;
-use crate::core::data::{ClassSet, LabeledImages, Subset};
+use crate::core::data::{ClassSet, DatasetKind, Subset};
+use crate::core::model::Network;
 use crate::core::signature::extract;
 use crate::core::snapshot::Phase;
 use crate::core::train::Trainer;
@@ -103,15 +104,16 @@ async fn wait_and_warm(state: AppState) -> bool {
     // during the probe once found the claim taken and was lost, and the run
     // that followed trained in baseline code.)
     if !backend::cpu_would_train(|| state.force_cpu.get_untracked()).await {
-        if !CLUSTERING_WARMED.with(Cell::get) {
-            warm(state, 0).await;
+        // An untrained network's signatures exercise the same code.
+        if let Some(model) = untrained_network(state) {
+            warm_clustering_once(state, &model).await;
         }
         if !state.force_cpu.get_untracked() {
             return false;
         }
     }
     let warm_started = now_ms();
-    let Some(steps) = warm(state, WARMUP_STEPS).await else { return false };
+    let Some(steps) = warm(state).await else { return false };
     let ms = now_ms() - warm_started;
     state.timings.update(|t| {
         t.warmup_ms = Some(ms);
@@ -120,26 +122,23 @@ async fn wait_and_warm(state: AppState) -> bool {
     true
 }
 
-/// Up to `train_steps` steps of a throwaway network, then the clustering part
-/// if no warm-up has done it yet; the steps done, or `None` when it could not
-/// start or a run began first.
-async fn warm(state: AppState, train_steps: usize) -> Option<usize> {
+/// Up to `WARMUP_STEPS` steps of a throwaway network, then the clustering
+/// part if no warm-up has done it yet; the steps done, or `None` when it
+/// could not start or a run began first.
+async fn warm(state: AppState) -> Option<usize> {
     let dataset = state.current_dataset()?;
     let kind = dataset.kind;
-    let all: Vec<u8> = (0..kind.class_count()).collect();
-    let classes = ClassSet::new(&all, kind.class_count()).ok()?;
+    let classes = all_classes(kind)?;
     let images = Subset::new(&dataset.test, &classes, None, 0, "test").ok()?;
     let config = ExperimentConfig {
-        dataset: kind,
-        classes: all,
         batch_size: WARMUP_BATCH.min(images.len()),
         // Enough passes over the test images for WARMUP_STEPS steps.
         epochs: WARMUP_STEPS.div_ceil(images.len().div_ceil(WARMUP_BATCH).max(1)).max(1),
-        ..ExperimentConfig::default()
+        ..network_config(kind)
     };
     let mut trainer = Trainer::new(&config, &images, &Device::flex()).ok()?;
     let mut steps = 0;
-    while steps < train_steps && !trainer.is_finished() {
+    while steps < WARMUP_STEPS && !trainer.is_finished() {
         // A step in baseline code is a few milliseconds: one per task.
         yield_now().await;
         if state.running.get_untracked() {
@@ -148,25 +147,42 @@ async fn warm(state: AppState, train_steps: usize) -> Option<usize> {
         trainer.step(&images).ok()?;
         steps += 1;
     }
-    if !CLUSTERING_WARMED.with(Cell::get) {
-        let started = now_ms();
-        warm_clustering(state, &trainer, &dataset.test, &classes).await?;
-        CLUSTERING_WARMED.with(|c| c.set(true));
-        let ms = now_ms() - started;
-        state.timings.update(|t| t.warmup_clustering_ms = Some(ms));
-    }
+    let model = trainer.model().ok()?.copy_to(&Device::flex()).await.ok()?;
+    warm_clustering_once(state, &model).await?;
     Some(steps)
 }
 
-/// Signatures of the first test images through the throwaway network, then
-/// the clustering sweep of every layer, a step per task; `None` when a run
-/// began first or something could not start.
-async fn warm_clustering(state: AppState, trainer: &Trainer, test: &LabeledImages, classes: &ClassSet) -> Option<()> {
-    let model = trainer.model().ok()?.copy_to(&Device::flex()).await.ok()?;
-    let indices: Vec<usize> = (0..WARMUP_CLUSTER_IMAGES.min(test.len())).collect();
-    let images = Subset::from_indices(test, classes, &indices);
+/// Every class of the data set.
+fn all_classes(kind: DatasetKind) -> Option<ClassSet> {
+    let all: Vec<u8> = (0..kind.class_count()).collect();
+    ClassSet::new(&all, kind.class_count()).ok()
+}
+
+/// The default network over every class of the data set.
+fn network_config(kind: DatasetKind) -> ExperimentConfig {
+    ExperimentConfig { dataset: kind, classes: (0..kind.class_count()).collect(), ..ExperimentConfig::default() }
+}
+
+/// The default network, untrained, on the CPU.
+fn untrained_network(state: AppState) -> Option<Network> {
+    let kind = state.current_dataset()?.kind;
+    Network::new(&network_config(kind), kind.class_count().into(), &Device::flex()).ok()
+}
+
+/// Unless a warm-up has done it: the signatures of the first test images
+/// through `model`, then the clustering sweep of every layer, a step per
+/// task. `None` when a run began first or something could not start.
+async fn warm_clustering_once(state: AppState, model: &Network) -> Option<()> {
+    if CLUSTERING_WARMED.with(Cell::get) {
+        return Some(());
+    }
+    let started = now_ms();
+    let dataset = state.current_dataset()?;
+    let classes = all_classes(dataset.kind)?;
+    let indices: Vec<usize> = (0..WARMUP_CLUSTER_IMAGES.min(dataset.test.len())).collect();
+    let images = Subset::from_indices(&dataset.test, &classes, &indices);
     yield_now().await;
-    let signatures = extract(&model, &images, &Device::flex()).await.ok()?;
+    let signatures = extract(model, &images, &Device::flex()).await.ok()?;
     for layer in signatures.layers {
         let mut sweep = LayerSweep::new(layer.values, K_RANGE, 0).ok()?.with_pairs_per_step(WARMUP_PAIRS_PER_STEP);
         loop {
@@ -179,5 +195,8 @@ async fn warm_clustering(state: AppState, trainer: &Trainer, test: &LabeledImage
             }
         }
     }
+    CLUSTERING_WARMED.with(|c| c.set(true));
+    let ms = now_ms() - started;
+    state.timings.update(|t| t.warmup_clustering_ms = Some(ms));
     Some(())
 }
