@@ -469,9 +469,11 @@ fn nearest_centre_detectors_follow_k_and_the_fingerprint_does_not() {
 #[test]
 fn foreign_images_chunks_and_accumulated_signatures() {
     let image = |v: u8| vec![v; 784];
-    let split = |values: &[u8]| LabeledImages {
-        images: Images { count: values.len(), pixels: values.iter().flat_map(|&v| image(v)).collect() },
-        labels: values.iter().map(|&v| v % 10).collect(),
+    let split = |values: &[u8]| {
+        LabeledImages::from_parts(
+            Images { count: values.len(), pixels: values.iter().flat_map(|&v| image(v)).collect() },
+            values.iter().map(|&v| v % 10).collect(),
+        )
     };
     let animals = Dataset { kind: DatasetKind::Animals, train: split(&[1, 2, 3]), test: split(&[4, 5]) };
     let pool = foreign_images(&animals);

@@ -33,10 +33,10 @@ fn run() -> Run {
     let config = ExperimentConfig { classes: vec![0, 1, 7], per_class: Some(150), batch_size: 16, epochs: 2, ..Default::default() };
     let classes = ClassSet::new(&config.classes, 10).unwrap();
     // Train on the first 5,000 test images' digits, evaluate on the rest: cheap and disjoint.
-    let train_split = LabeledImages {
-        images: sigpath::core::data::Images { count: 5000, pixels: test.images.pixels[..5000 * 784].to_vec() },
-        labels: test.labels[..5000].to_vec(),
-    };
+    let train_split = LabeledImages::from_parts(
+        sigpath::core::data::Images { count: 5000, pixels: test.images.pixels[..5000 * 784].to_vec() },
+        test.labels[..5000].to_vec(),
+    );
     let train = Subset::new(&train_split, &classes, config.per_class, config.seed, "training").unwrap();
     let device = Device::flex();
     let mut trainer = Trainer::new(&config, &train, &device).unwrap();

@@ -83,6 +83,36 @@ fn every_layer_of_every_image_in_subset_order() {
 }
 
 #[test]
+fn a_subset_of_a_listed_split_takes_its_rows_of_the_list() {
+    let split = mnist_test();
+    let classes = ClassSet::new(&[1, 4, 7], 10).unwrap();
+    let train = Subset::new(&split, &classes, Some(20), 3, "test").unwrap();
+    let model = trained(Arch::Mlp, &[32, 64], &train);
+    let device = Device::flex();
+
+    // Cut before the split is listed: the subset lists its own images.
+    let unlisted = Subset::new(&split, &classes, Some(300), 4, "test").unwrap();
+    assert!(unlisted.data.listed_nonzero_pixels().is_none());
+    let own = block_on(extract(&model, &unlisted, &device)).unwrap();
+
+    // Cut after: the subset comes listed, with its rows of the split's list.
+    assert!(split.listed_nonzero_pixels().is_none());
+    split.nonzero_pixels();
+    let listed = Subset::new(&split, &classes, Some(300), 4, "test").unwrap();
+    let rows = listed.data.listed_nonzero_pixels().expect("a subset of a listed split comes listed");
+    assert_eq!(rows, &sigpath::core::data::NonzeroPixels::new(listed.data.images.pixels.chunks_exact(784)));
+    let taken = block_on(extract(&model, &listed, &device)).unwrap();
+
+    assert_eq!(listed.data, unlisted.data, "a listing is not part of what images are");
+    assert_eq!(taken.targets, own.targets);
+    assert_eq!(taken.predictions, own.predictions);
+    for (a, b) in taken.layers.iter().zip(&own.layers) {
+        assert_eq!(a.values, b.values, "layer {}: the same sums in the same order", a.name);
+    }
+    assert_eq!(taken.probabilities, own.probabilities);
+}
+
+#[test]
 fn cnn_signatures_have_the_block_widths() {
     let split = mnist_test();
     let classes = ClassSet::new(&[4, 7], 10).unwrap();

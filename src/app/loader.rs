@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::core::data::{Dataset, DatasetKind, Images, LabeledImages, idx};
+use crate::core::data::{Dataset, DatasetKind, LabeledImages, idx};
 
 /// One file of a data set, with the words used for it in messages.
 struct Asset {
@@ -66,7 +66,7 @@ pub struct FirstLoad {
 }
 
 fn empty_split() -> LabeledImages {
-    LabeledImages { images: Images { count: 0, pixels: Vec::new() }, labels: Vec::new() }
+    LabeledImages::default()
 }
 
 /// Load what the page needs before anyone trains; `on_progress(done, total)`

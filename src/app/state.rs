@@ -59,6 +59,10 @@ pub struct Timings {
     /// The clustering part of the warm-up (done once, also when WebGPU
     /// would train); null until done.
     pub warmup_clustering_ms: Option<f64>,
+    /// Listing the non-zero pixels of the test split (once per data set, by
+    /// the warm-up or else by the first run, before its training; the
+    /// signature pass reads that list: see `core::data::nonzero`).
+    pub listing_ms: Option<f64>,
 }
 
 /// Points of the live training chart: x in epochs.

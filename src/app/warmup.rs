@@ -179,6 +179,9 @@ async fn warm_clustering_once(state: AppState, model: &Network) -> Option<()> {
     let started = now_ms();
     let dataset = state.current_dataset()?;
     let classes = all_classes(dataset.kind)?;
+    // Once per data set; the runs' evaluation subsets take their rows of it.
+    super::runner::list_test_pixels(state, &dataset);
+    yield_now().await;
     let indices: Vec<usize> = (0..WARMUP_CLUSTER_IMAGES.min(dataset.test.len())).collect();
     let images = Subset::from_indices(&dataset.test, &classes, &indices);
     yield_now().await;

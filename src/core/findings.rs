@@ -308,7 +308,7 @@ pub fn foreign_images(dataset: &Dataset) -> LabeledImages {
             pixels.extend_from_slice(&dataset.test.images.pixels);
             let mut labels = dataset.train.labels.clone();
             labels.extend_from_slice(&dataset.test.labels);
-            LabeledImages { images: Images { count: labels.len(), pixels }, labels }
+            LabeledImages::from_parts(Images { count: labels.len(), pixels }, labels)
         }
     }
 }

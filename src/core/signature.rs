@@ -120,16 +120,18 @@ pub async fn extract(model: &Network, subset: &Subset, device: &Device) -> Resul
 }
 
 /// [`extract`] for a dense network on the CPU: the same numbers through
-/// [`SparseMlp`], which skips zero inputs (most pixels, half the ReLU outputs).
+/// [`SparseMlp`], which skips zero inputs (most pixels, half the ReLU outputs)
+/// and reads the images as lists of their non-zero pixels.
 async fn extract_sparse(net: &Mlp, layers: Vec<LayerInfo>, subset: &Subset) -> Result<Signatures, SignatureError> {
     let sparse = SparseMlp::read(net).await?;
     let count = subset.len();
-    let images = subset.data.images.count.min(count);
-    if images < count {
-        return Err(TrainError::RowOutOfRange { row: images, images }.into());
+    // Listed now unless the subset came listed (the page lists the test split
+    // once, and each run's evaluation subset takes its rows).
+    let images = subset.data.nonzero_pixels();
+    if images.len() < count {
+        return Err(TrainError::RowOutOfRange { row: images.len(), images: images.len() }.into());
     }
-    // Every row exists (checked above), so no image is replaced by the empty slice.
-    let mut output = sparse.forward((0..count).map(|row| subset.data.images.image(row).unwrap_or(&[])));
+    let mut output = sparse.forward(images);
     let classes = sparse.classes();
     softmax_rows(&mut output.logits, classes);
     assemble(subset, layers, output.hidden, classes, output.logits)

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// A/B of built pages on the clustering after training: each run trains one
+// A/B of built pages on the analysis after training: each run trains one
 // CPU epoch of all of MNIST at batch 256 on a fresh page, then reads
-// timings().cluster_ms and extract_ms; the builds alternate run by run (and
-// which goes first), in one headless Chromium without the WebGPU flags, so
-// the machine's noise falls on both alike. Prints every run and the medians.
+// timings().cluster_ms and extract_ms (and listing_ms where the page has
+// it); the builds alternate run by run (and which goes first), in one
+// headless Chromium without the WebGPU flags, so the machine's noise falls
+// on both alike. Prints every run and the medians.
 //
 //   node tests/bench/ab.mjs RUNS DIST_A DIST_B [DIST_C ...]
 //
@@ -20,6 +21,7 @@ const servers = await Promise.all(dists.map((d) => serve({ dist: d })));
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", headless: true,
   args: ["--no-sandbox", "--disable-background-timer-throttling", "--disable-renderer-backgrounding", "--disable-backgrounding-occluded-windows"] });
 const res = dists.map(() => []);
+const extracts = dists.map(() => []);
 for (let i = 0; i < N; i++) {
   for (let j0 = 0; j0 < dists.length; j0++) {
     const j = (i % 2 === 0) ? j0 : dists.length - 1 - j0;
@@ -39,11 +41,13 @@ for (let i = 0; i < N; i++) {
     const t = await page.evaluate(() => window.sigpath.timings());
     const trained = await page.evaluate(() => window.sigpath.state().training?.samples_per_sec ?? NaN);
     res[j].push(Math.round(t.cluster_ms));
-    console.log(`${i} ${dists[j]}: cluster ${t.cluster_ms.toFixed(0)} extract ${t.extract_ms.toFixed(1)} training ${trained.toFixed(0)} samples/s`);
+    extracts[j].push(t.extract_ms);
+    const listing = t.listing_ms == null ? "" : ` (listing ${t.listing_ms.toFixed(1)})`;
+    console.log(`${i} ${dists[j]}: cluster ${t.cluster_ms.toFixed(0)} extract ${t.extract_ms.toFixed(1)}${listing} training ${trained.toFixed(0)} samples/s`);
     await context.close();
   }
 }
 const med = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)]; };
-dists.forEach((d, j) => console.log(`${d}: median ${med(res[j])} all ${res[j].join(" ")}`));
+dists.forEach((d, j) => console.log(`${d}: clustering median ${med(res[j])} all ${res[j].join(" ")}; extraction median ${med(extracts[j]).toFixed(1)} all ${extracts[j].map((v) => v.toFixed(1)).join(" ")}`));
 await browser.close();
 process.exit(0);

@@ -349,6 +349,9 @@ async function sigpathRun({ run, backend, batchSize }) {
       rec.cluster_ms = timing("cluster_ms", timings.cluster_ms);
       // How many of the page's workers clustered (0: the page's own thread).
       rec.cluster_workers = timings.cluster_workers ?? null;
+      // The test split's non-zero pixels, listed once before any run (input
+      // preparation, like TF.js's test tensor): reported, not in extract_ms.
+      rec.listing_ms = timings.listing_ms ?? null;
 
       // Probe latency: strokes on the drawing canvas, the page's own figure after each.
       rec.probe_ms = [];
@@ -541,7 +544,9 @@ for (const g of groups.values()) {
     if (short.length > 0) row.note = `${short.length} of ${g.records.length} runs without a figure: ${why(short[0]) ?? "?"}`;
   }
   const notes = [...new Set(g.records.map((r) => r.note).filter(Boolean))];
-  if (g.id === "extract_ms" && g.impl === "tfjs" && samples.length > 0) notes.push(`predict() batch ${EXTRACT_BATCH}, after a warm-up pass`);
+  if (g.id === "extract_ms" && g.impl === "tfjs" && samples.length > 0) notes.push(`predict() batch ${EXTRACT_BATCH}, after a warm-up pass; test tensor made before the timer`);
+  const listed = g.records.map((r) => r.listing_ms).filter((v) => v != null);
+  if (g.id === "extract_ms" && g.impl === "sigpath" && listed.length > 0) notes.push(`test split's non-zero pixels listed once before the timer (${listed.map((v) => v.toFixed(1)).join(" / ")} ms)`);
   const warmed = g.records.map((r) => r.warmup_steps).filter((v) => v != null);
   if (g.id === "train_samples_per_sec" && warmed.length > 0) notes.push(`after a warm-up of ${Math.max(...warmed)} steps at batch ${WARMUP_BATCH}`);
   const workers = [...new Set(g.records.map((r) => r.cluster_workers).filter((v) => v != null))];

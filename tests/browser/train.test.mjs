@@ -38,11 +38,19 @@ for (const path of ["cpu", "webgpu"]) {
         assert.equal(workerFetched(), false, "the WebGPU trainer is not fetched before a run needs it");
         await configure(page, SMALL);
         await waitForConfig(page, { classes: [1, 3, 7], per_class: 200, epochs: 2, batch_size: 32 });
+        // The warm-up lists the test split's non-zero pixels (both paths);
+        // the run's evaluation subset takes its rows of that list.
+        await page.waitForFunction(() => window.sigpath.timings().listing_ms != null, null, { timeout: 30_000 });
+        const listed = (await page.evaluate(() => window.sigpath.timings())).listing_ms;
         await recordProgress(page);
         // The demo is "ready" already: wait for this run's end.
         assert.equal(await trainAndWait(page), "ready", (await state(page)).error ?? "");
         const rec = await stopRecording(page);
         const s = await state(page);
+        const timings = await page.evaluate(() => window.sigpath.timings());
+        assert.ok(listed > 0, `listing_ms ${listed}`);
+        assert.equal(timings.listing_ms, listed, "the run does not list the test split again");
+        assert.ok(timings.extract_ms > 0, JSON.stringify(timings));
         assert.equal(s.backend, path, `trained on ${s.backend}; badge: ${await page.getByTestId("backend-badge").textContent()}`);
         const t = s.training;
         assert.equal(t.epochs, 2);
@@ -85,6 +93,7 @@ for (const path of ["cpu", "webgpu"]) {
           assert.ok(t.warmup_ms > 0, `warmup_ms ${t.warmup_ms}`);
           // The clustering part ran within it.
           assert.ok(t.warmup_clustering_ms > 0 && t.warmup_clustering_ms < t.warmup_ms, JSON.stringify(t));
+          assert.ok(t.listing_ms > 0 && t.listing_ms < t.warmup_clustering_ms, JSON.stringify(t));
           console.log(`# cpu: warm-up of ${t.warmup_steps} steps and the clustering took ${t.warmup_ms.toFixed(0)} ms after the page was ready (clustering ${t.warmup_clustering_ms.toFixed(0)} ms)`);
         } else {
           // The clustering runs on the CPU whatever trains: its part of the
@@ -99,6 +108,8 @@ for (const path of ["cpu", "webgpu"]) {
           const t = await page.evaluate(() => window.sigpath.timings());
           assert.equal(t.warmup_steps, 120);
           assert.equal(t.warmup_clustering_ms, clustered.warmup_clustering_ms, "the clustering part is not done twice");
+          assert.ok(clustered.listing_ms > 0, JSON.stringify(clustered));
+          assert.equal(t.listing_ms, clustered.listing_ms, "the test split is listed once");
         }
         const after = await state(page);
         assert.equal(after.phase, "ready");

@@ -1,9 +1,12 @@
 //! The two data sets the page knows, their splits and class names.
 
+use std::sync::OnceLock;
+
 use serde::{Deserialize, Serialize};
 
 use super::errors::DataError;
 use super::idx::{IMAGE_PIXELS, Images};
+use super::nonzero::NonzeroPixels;
 
 /// Which data set a run uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -63,13 +66,41 @@ impl DatasetKind {
 }
 
 /// Images and their labels, one split of a data set.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct LabeledImages {
     pub images: Images,
     pub labels: Vec<u8>,
+    /// The images' non-zero pixels, listed on first use ([`Self::nonzero_pixels`]).
+    nonzero: OnceLock<NonzeroPixels>,
 }
 
+/// The same images and labels, listed or not.
+impl PartialEq for LabeledImages {
+    fn eq(&self, other: &Self) -> bool {
+        self.images == other.images && self.labels == other.labels
+    }
+}
+
+impl Eq for LabeledImages {}
+
 impl LabeledImages {
+    /// Images and labels as they are: the caller knows the counts agree and
+    /// the labels are in range ([`Self::new`] checks both).
+    pub fn from_parts(images: Images, labels: Vec<u8>) -> Self {
+        Self { images, labels, nonzero: OnceLock::new() }
+    }
+
+    /// The non-zero pixels of every image, listed now if they were not yet
+    /// (about 1 ms per 1,000 images in the browser).
+    pub fn nonzero_pixels(&self) -> &NonzeroPixels {
+        self.nonzero.get_or_init(|| NonzeroPixels::new(self.images.pixels.chunks_exact(IMAGE_PIXELS)))
+    }
+
+    /// The listing, if [`Self::nonzero_pixels`] made it already.
+    pub fn listed_nonzero_pixels(&self) -> Option<&NonzeroPixels> {
+        self.nonzero.get()
+    }
+
     /// Pair images with labels, checking counts and label range.
     pub fn new(images: Images, labels: Vec<u8>, class_count: u8) -> Result<Self, DataError> {
         if images.count != labels.len() {
@@ -78,7 +109,7 @@ impl LabeledImages {
         if let Some(&label) = labels.iter().find(|&&label| label >= class_count) {
             return Err(DataError::LabelOutOfRange { label, max: class_count - 1 });
         }
-        Ok(Self { images, labels })
+        Ok(Self::from_parts(images, labels))
     }
 
     pub fn len(&self) -> usize {
@@ -100,17 +131,22 @@ impl LabeledImages {
         counts
     }
 
-    /// Keep only the images at `indices`, in that order.
+    /// Keep only the images at `indices`, in that order (with their rows of
+    /// the listing of non-zero pixels, if there is one).
     pub fn select(&self, indices: &[usize]) -> LabeledImages {
         let mut pixels = Vec::with_capacity(indices.len() * IMAGE_PIXELS);
         let mut labels = Vec::with_capacity(indices.len());
         for &index in indices {
-            if let Some(image) = self.images.image(index) {
+            if let (Some(image), Some(&label)) = (self.images.image(index), self.labels.get(index)) {
                 pixels.extend_from_slice(image);
-                labels.push(self.labels[index]);
+                labels.push(label);
             }
         }
-        LabeledImages { images: Images { count: labels.len(), pixels }, labels }
+        let selected = LabeledImages::from_parts(Images { count: labels.len(), pixels }, labels);
+        if let Some(listed) = self.listed_nonzero_pixels() {
+            let _ = selected.nonzero.set(listed.select(indices));
+        }
+        selected
     }
 }
 

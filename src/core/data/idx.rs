@@ -18,7 +18,7 @@ pub const MAX_UNPACKED_BYTES: usize = 64 * 1024 * 1024;
 
 /// Images as stored: `u8` pixels, `count` x 28 x 28, row-major.
 /// Kept as bytes until a batch needs floats (60,000 images as f32 would take 188 MB).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Images {
     pub count: usize,
     pub pixels: Vec<u8>,

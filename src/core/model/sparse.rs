@@ -4,14 +4,18 @@
 //! product per layer in burn, yet most of what goes in is zero (about 80 % of
 //! MNIST's pixels, about half of every ReLU output). Adding up only the weight
 //! rows of the non-zero inputs does about a fifth of the first layer's work,
-//! which is most of the pass. Same weights, same result up to float rounding
-//! (tested against `Mlp::forward`); training and the CNN stay on burn.
+//! which is most of the pass. The pixels come listed ([`NonzeroPixels`]), the
+//! ReLU outputs are listed here as they are made. Same weights, same result
+//! up to float rounding (tested against `Mlp::forward`); training and the CNN
+//! stay on burn.
 
-use wide::{f32x4, u16x8, u8x16};
+use wide::f32x4;
 
 use super::{Mlp, ModelError, Tensors, next_data};
 use crate::core::analysis::kernels::load4;
 use crate::core::data::IMAGE_PIXELS;
+use crate::core::data::NonzeroPixels;
+use crate::core::data::nonzero::{push_remainder, push_set_bits};
 
 /// One linear layer, `[inputs, outputs]` row-major as burn stores it, with
 /// every row padded with zeros to `stride` (a multiple of four) so that all
@@ -108,9 +112,9 @@ impl SparseMlp {
         self.layers.last().map_or(0, |l| l.outputs)
     }
 
-    /// Forward pass of `images`, each 784 pixels in 0..=255 (scaled to [0, 1]
-    /// as `Subset::pixels_f32` does).
-    pub fn forward<'a>(&self, images: impl ExactSizeIterator<Item = &'a [u8]>) -> SparseOutput {
+    /// Forward pass of `images` (their non-zero pixels, values in 0..=255,
+    /// scaled to [0, 1] as `Subset::pixels_f32` does).
+    pub fn forward(&self, images: &NonzeroPixels) -> SparseOutput {
         let count = images.len();
         let Some((output_layer, hidden_layers)) = self.layers.split_last() else {
             return SparseOutput { hidden: Vec::new(), logits: Vec::new() };
@@ -121,41 +125,47 @@ impl SparseMlp {
         let mut buffers = Buffers {
             current: vec![0.0; widest],
             next: vec![0.0; widest],
-            nonzero: vec![0; IMAGE_PIXELS.max(widest)],
+            nonzero: vec![0; widest],
             pixel_values: std::array::from_fn(|p| p as f32 / 255.0),
         };
         // Called through a pointer the optimisers cannot see through: wasm-opt
         // inlines a function that has a single caller, `#[inline(never)]` or
         // not, and the whole pass then ran in one call (see `forward_image`).
-        type Step = fn(&SparseMlp, &[u8], &mut Buffers, &mut [Vec<f32>], &mut Vec<f32>);
+        type Step = fn(&SparseMlp, &[u16], &[u8], &mut Buffers, &mut [Vec<f32>], &mut Vec<f32>);
         let step: Step = std::hint::black_box(Self::forward_image);
-        for pixels in images {
-            step(self, pixels, &mut buffers, &mut hidden, &mut logits);
+        for (positions, values) in (0..count).filter_map(|row| images.image(row)) {
+            step(self, positions, values, &mut buffers, &mut hidden, &mut logits);
         }
         SparseOutput { hidden, logits }
     }
 
-    /// One image through every layer, appended to `hidden` and `logits`. A
-    /// function of its own: the browser optimises a wasm function only between
-    /// calls, so a single call looping over every image would run entirely in
-    /// its baseline code.
+    /// One image (its non-zero pixels: `positions` and their `values`)
+    /// through every layer, appended to `hidden` and `logits`. A function of
+    /// its own: the browser optimises a wasm function only between calls, so a
+    /// single call looping over every image would run entirely in its
+    /// baseline code.
     #[inline(never)]
-    fn forward_image(&self, pixels: &[u8], buffers: &mut Buffers, hidden: &mut [Vec<f32>], logits: &mut Vec<f32>) {
+    fn forward_image(
+        &self,
+        positions: &[u16],
+        values: &[u8],
+        buffers: &mut Buffers,
+        hidden: &mut [Vec<f32>],
+        logits: &mut Vec<f32>,
+    ) {
         let Buffers { current, next, nonzero, pixel_values } = buffers;
-        let pixels = &pixels[..pixels.len().min(IMAGE_PIXELS)];
         let mut width = 0;
         for (index, layer) in self.layers.iter().enumerate() {
             let out = &mut next[..layer.stride];
             // Hidden layers end in ReLU; the output layer gives logits.
             let relu = index < hidden.len();
             if index == 0 {
-                let found = nonzero_pixels(pixels, nonzero);
-                let value = |i: usize| pixels.get(i).map_or(0.0, |&p| pixel_values[usize::from(p)]);
-                accumulate(layer, &nonzero[..found], value, relu, out);
+                let value = |entry: usize, _| values.get(entry).map_or(0.0, |&p| pixel_values[usize::from(p)]);
+                accumulate(layer, positions, value, relu, out);
             } else {
                 let input = &current[..width];
                 let found = nonzero_values(input, nonzero);
-                accumulate(layer, &nonzero[..found], |i| input.get(i).copied().unwrap_or(0.0), relu, out);
+                accumulate(layer, &nonzero[..found], |_, i| input.get(i).copied().unwrap_or(0.0), relu, out);
             }
             std::mem::swap(current, next);
             width = layer.outputs;
@@ -179,60 +189,6 @@ struct Buffers {
     pixel_values: [f32; 256],
 }
 
-/// Row `m` lists the positions of the set bits of the byte `m`, lowest first,
-/// padded with zeros: a mask of eight inputs becomes their indices in one
-/// vector store, with no branch per input (inside a digit, whether a pixel is
-/// zero is close to random, and mispredicted branches cost more than the work
-/// they skip).
-static SET_BITS: [[u16; 8]; 256] = {
-    let mut table = [[0; 8]; 256];
-    let mut mask = 0;
-    while mask < 256 {
-        let (mut bit, mut found) = (0, 0);
-        while bit < 8 {
-            if mask & (1 << bit) != 0 {
-                table[mask][found] = bit as u16;
-                found += 1;
-            }
-            bit += 1;
-        }
-        mask += 1;
-    }
-    table
-};
-
-/// Appends the indices `base + b` for the set bits `b` of `mask` (eight bits)
-/// at `list[found..]`; returns the new length. All eight slots are written and
-/// only the set ones counted, so `list` needs room for eight past `found`.
-#[inline(always)]
-fn push_set_bits(list: &mut [u16], found: usize, mask: u32, base: usize) -> usize {
-    let positions = u16x8::new(SET_BITS[(mask & 0xff) as usize]) + u16x8::splat(base as u16);
-    if let Some(slots) = list.get_mut(found..found + 8) {
-        slots.copy_from_slice(&positions.to_array());
-    }
-    found + (mask & 0xff).count_ones() as usize
-}
-
-/// Indices of the non-zero `pixels` into `list` (as long as `pixels`, at most
-/// 65,536); returns how many. Sixteen pixels are compared at once; a run of
-/// background is skipped whole.
-fn nonzero_pixels(pixels: &[u8], list: &mut [u16]) -> usize {
-    let mut found = 0;
-    let mut chunks = pixels.chunks_exact(16);
-    for (chunk_index, chunk) in (&mut chunks).enumerate() {
-        let Ok(bytes) = <[u8; 16]>::try_from(chunk) else { continue };
-        let mask = !u8x16::new(bytes).simd_eq(u8x16::ZERO).to_bitmask() & 0xffff;
-        if mask != 0 {
-            // `found` never passes the index of the first pixel of the half, so
-            // the eight slots written fit in a list as long as `pixels`.
-            found = push_set_bits(list, found, mask, chunk_index * 16);
-            found = push_set_bits(list, found, mask >> 8, chunk_index * 16 + 8);
-        }
-    }
-    let tail = pixels.len() - chunks.remainder().len();
-    push_remainder(chunks.remainder().iter().map(|&p| p != 0), tail, list, found)
-}
-
 /// Indices of the non-zero `values` (ReLU outputs) into `list` (as long as
 /// `values`); returns how many. Eight values are compared at once.
 fn nonzero_values(values: &[f32], list: &mut [u16]) -> usize {
@@ -247,26 +203,22 @@ fn nonzero_values(values: &[f32], list: &mut [u16]) -> usize {
     push_remainder(chunks.remainder().iter().map(|&v| v != 0.0), tail, list, found)
 }
 
-/// The last inputs, fewer than a vector: one at a time, branch-free.
-fn push_remainder(nonzero: impl Iterator<Item = bool>, start: usize, list: &mut [u16], mut found: usize) -> usize {
-    for (offset, is_nonzero) in nonzero.enumerate() {
-        if let Some(slot) = list.get_mut(found) {
-            *slot = (start + offset) as u16;
-        }
-        found += usize::from(is_nonzero);
-    }
-    found.min(list.len())
-}
-
-/// `out = bias + Σ value(i) · weight[i]` over the input indices `nonzero`,
-/// then ReLU if `relu`; `out` has the layer's padded width. Columns go in
+/// `out = bias + Σ value(k, i) · weight[i]` over the input indices `i =
+/// nonzero[k]` (the value by list entry `k` for a listed image, by input `i`
+/// for a layer's output), then ReLU if `relu`; `out` has the layer's padded width. Columns go in
 /// blocks of up to 32 (the default first layer in one block) whose sums stay
 /// in eight 128-bit registers across all the inputs, so an input costs one
 /// load, multiply and add per four columns and one bounds check per block.
 /// Eight is what Chromium 156 runs fastest (5.7 ms for the default network on
 /// 10,000 images, 6.9 with four); Node 20's older V8 spills two of the eight
 /// to the stack and prefers four, so measure in the browser before changing it.
-fn accumulate(layer: &DenseLayer, nonzero: &[u16], value: impl Fn(usize) -> f32 + Copy, relu: bool, out: &mut [f32]) {
+fn accumulate(
+    layer: &DenseLayer,
+    nonzero: &[u16],
+    value: impl Fn(usize, usize) -> f32 + Copy,
+    relu: bool,
+    out: &mut [f32],
+) {
     out.copy_from_slice(&layer.bias);
     let mut start = 0;
     while start < layer.stride {
@@ -288,7 +240,7 @@ fn accumulate(layer: &DenseLayer, nonzero: &[u16], value: impl Fn(usize) -> f32 
 fn block<const V: usize>(
     layer: &DenseLayer,
     nonzero: &[u16],
-    value: impl Fn(usize) -> f32,
+    value: impl Fn(usize, usize) -> f32,
     relu: bool,
     start: usize,
     out: &mut [f32],
@@ -296,11 +248,11 @@ fn block<const V: usize>(
     let columns = 4 * V;
     let Some(initial) = out.get(start..start + columns) else { return columns };
     let mut sums: [f32x4; V] = std::array::from_fn(|k| load4(&initial[4 * k..4 * k + 4]));
-    for &input in nonzero {
+    for (entry, &input) in nonzero.iter().enumerate() {
         let input = usize::from(input);
         let begin = input * layer.stride + start;
         let Some(weights) = layer.weight.get(begin..begin + columns) else { continue };
-        let scale = f32x4::splat(value(input));
+        let scale = f32x4::splat(value(entry, input));
         for (sum, part) in sums.iter_mut().zip(weights.chunks_exact(4)) {
             *sum += scale * load4(part);
         }
@@ -357,7 +309,7 @@ mod tests {
         let sparse = futures_lite::future::block_on(SparseMlp::read(&net)).unwrap();
         assert_eq!(sparse.widths(), net.widths());
         assert_eq!(sparse.classes(), classes);
-        let ours = sparse.forward(pixels.chunks_exact(IMAGE_PIXELS));
+        let ours = sparse.forward(&NonzeroPixels::new(pixels.chunks_exact(IMAGE_PIXELS)));
 
         let input: Vec<f32> = pixels.iter().map(|&p| f32::from(p) / 255.0).collect();
         let (burn_hidden, burn_logits) = net.forward(Tensor::from_data(TensorData::new(input, [count, IMAGE_PIXELS]), &device));
@@ -392,19 +344,6 @@ mod tests {
     }
 
     #[test]
-    fn lists_nonzero_pixels_of_any_length() {
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
-        // Full vectors, a remainder, shorter than one vector, empty; sparse and dense.
-        for (length, density) in [(784, 0.2), (784, 1.0), (100, 0.5), (7, 0.5), (0, 0.5), (784, 0.0)] {
-            let pixels: Vec<u8> =
-                (0..length).map(|_| if rng.gen_bool(density) { rng.gen_range(1..=255) } else { 0 }).collect();
-            let mut list = vec![u16::MAX; length];
-            let found = nonzero_pixels(&pixels, &mut list);
-            assert_eq!(list[..found], indices_where(pixels.iter().map(|&p| p != 0))[..], "{length} pixels");
-        }
-    }
-
-    #[test]
     fn lists_nonzero_values_of_any_length() {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(4);
         for length in [64, 13, 3, 0] {
@@ -424,7 +363,7 @@ mod tests {
     fn relu_gives_plus_zero_for_negative_zero_and_nan() {
         // Two inputs, four outputs: sums 1.5, -2, NaN and -0.
         let layer = DenseLayer::padded(&[1.0, -1.0, f32::NAN, -0.0, 0.5, -1.0, 0.0, -0.0], &[0.0, 0.0, 0.0, -0.0], 4);
-        let value = |_| 1.0;
+        let value = |_, _| 1.0;
         let mut out = [9.0; 4];
         accumulate(&layer, &[0, 1], value, true, &mut out);
         assert_eq!(out.map(f32::to_bits), [1.5, 0.0, 0.0, 0.0].map(f32::to_bits));
@@ -438,7 +377,7 @@ mod tests {
         let config = ExperimentConfig::default();
         let Network::Mlp(net) = Network::new(&config, 10, &Device::flex()).unwrap() else { unreachable!() };
         let sparse = futures_lite::future::block_on(SparseMlp::read(&net)).unwrap();
-        let out = sparse.forward(std::iter::empty::<&[u8]>());
+        let out = sparse.forward(&NonzeroPixels::default());
         assert_eq!(out.hidden.len(), 2);
         assert!(out.hidden.iter().all(Vec::is_empty) && out.logits.is_empty());
     }

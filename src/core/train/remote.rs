@@ -91,7 +91,7 @@ impl TrainRequest {
             return Err(RemoteError::UnknownLabel(label));
         }
         let targets = labels.iter().filter_map(|&l| classes.index_of(l)).collect();
-        let data = LabeledImages { images: Images { count: labels.len(), pixels }, labels };
+        let data = LabeledImages::from_parts(Images { count: labels.len(), pixels }, labels);
         Ok((config, Subset { classes, data, targets }))
     }
 }
