@@ -137,13 +137,14 @@ pub(crate) fn push_remainder(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use rand::{Rng, SeedableRng};
     use rand_xoshiro::Xoshiro256PlusPlus;
 
-    /// The plain filter that the vector listings must equal.
-    fn indices_where(nonzero: impl Iterator<Item = bool>) -> Vec<u16> {
+    /// The plain filter that the vector listings (here and of ReLU outputs in
+    /// `model::sparse`) must equal.
+    pub(crate) fn indices_where(nonzero: impl Iterator<Item = bool>) -> Vec<u16> {
         nonzero.enumerate().filter(|&(_, keep)| keep).map(|(i, _)| i as u16).collect()
     }
 

@@ -205,10 +205,11 @@ fn nonzero_values(values: &[f32], list: &mut [u16]) -> usize {
 
 /// `out = bias + Σ value(k, i) · weight[i]` over the input indices `i =
 /// nonzero[k]` (the value by list entry `k` for a listed image, by input `i`
-/// for a layer's output), then ReLU if `relu`; `out` has the layer's padded width. Columns go in
-/// blocks of up to 32 (the default first layer in one block) whose sums stay
-/// in eight 128-bit registers across all the inputs, so an input costs one
-/// load, multiply and add per four columns and one bounds check per block.
+/// for a layer's output), then ReLU if `relu`; `out` has the layer's padded
+/// width. Columns go in blocks of up to 32 (the default first layer in one
+/// block) whose sums stay in eight 128-bit registers across all the inputs,
+/// so an input costs one load, multiply and add per four columns and one
+/// bounds check per block.
 /// Eight is what Chromium 156 runs fastest (5.7 ms for the default network on
 /// 10,000 images, 6.9 with four); Node 20's older V8 spills two of the eight
 /// to the stack and prefers four, so measure in the browser before changing it.
@@ -276,6 +277,7 @@ mod tests {
     use burn::prelude::*;
     use crate::core::config::ExperimentConfig;
     use crate::core::model::Network;
+    use crate::core::data::nonzero::tests::indices_where;
     use approx::assert_abs_diff_eq;
     use rand::{Rng, SeedableRng};
     use rand_xoshiro::Xoshiro256PlusPlus;
@@ -336,11 +338,6 @@ mod tests {
     #[test]
     fn matches_burn_on_odd_widths_and_three_layers() {
         check_against_burn(vec![7, 100, 13], 3);
-    }
-
-    /// The plain filter that the vector listings must equal.
-    fn indices_where(nonzero: impl Iterator<Item = bool>) -> Vec<u16> {
-        nonzero.enumerate().filter(|&(_, keep)| keep).map(|(i, _)| i as u16).collect()
     }
 
     #[test]
