@@ -156,5 +156,8 @@ mod tests {
         assert!(decode::<Values>(&seven).is_err());
         assert!(decode::<Sums>(&[16, 0, 0, 0, 0, 0, 0, 0, 0]).is_err());
         assert_eq!(decode::<Values>(&[4, 0, 0, 128, 63]).unwrap().values, vec![1.0]);
+        // Written little-endian whatever the machine.
+        assert_eq!(encode(&Values { values: vec![1.0, -2.0] }).unwrap(), [8, 0, 0, 128, 63, 0, 0, 0, 192]);
+        assert_eq!(encode(&Sums { values: vec![1.0] }).unwrap(), [8, 0, 0, 0, 0, 0, 0, 240, 63]);
     }
 }

@@ -3,11 +3,19 @@
 // the workers cannot start or fail.
 import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
 import { serve } from "./lib/server.mjs";
 import { launch, openPage, state, waitForPhase, screenshot } from "./lib/browser.mjs";
 import { configure, waitForConfig, trainAndWait } from "./lib/page.mjs";
 
 const SMALL = { classes: [0, 3, 8], fields: { per_class: 150, epochs: 1, batch_size: 32, seed: 11 } };
+
+/** Where two CSV texts first differ, for the failure message. */
+function firstDifference(a, b) {
+  const [x, y] = [a.split("\n"), b.split("\n")];
+  const row = x.findIndex((line, i) => line !== y[i]);
+  return row < 0 ? `${x.length} vs ${y.length} rows` : `row ${row}: ${x[row]?.slice(0, 120)} vs ${y[row]?.slice(0, 120)}`;
+}
 
 /** Train SMALL on a page served by `server`; what the clustering gave. */
 async function clusterRun(browser, server, name) {
@@ -25,8 +33,11 @@ async function clusterRun(browser, server, name) {
     // The same network on every page: the same test accuracy.
     const accuracy = await page.getByTestId("test-accuracy").textContent();
     for (const layer of s.layers) shownK.push(await page.getByTestId(`k-select-${layer.name}`).inputValue());
+    // Every image's signature, as the visitor downloads them.
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-csv").click()]);
+    const csv = await readFile(await download.path(), "utf8");
     await screenshot(page, `cluster-${name}`);
-    return { s, timings, cores, shownK, accuracy, problems };
+    return { s, timings, cores, shownK, accuracy, csv, problems };
   } finally {
     await context.close();
   }
@@ -64,7 +75,14 @@ describe("clustering on workers", () => {
       assert.deepEqual(afterFailure.problems, []);
 
       // Same seed, same network: the same clusterings whoever computed them.
+      const rows = pooled.csv.trim().split("\n");
+      // Every MNIST test image of 0, 3 and 8 (980 + 1,010 + 974).
+      assert.equal(rows.length - 1, 2964, "one row per evaluation image");
+      assert.ok(rows[0].startsWith("index,label,prediction,cluster_h1,cluster_h2,h1_0,"), rows[0]);
       for (const other of [inPage, afterFailure]) {
+        // The same activations and clusters of every image, in the same order,
+        // whoever clustered them.
+        assert.ok(other.csv === pooled.csv, `signatures differ: ${firstDifference(other.csv, pooled.csv)}`);
         assert.equal(other.accuracy, pooled.accuracy);
         assert.equal(other.s.training.test_accuracy, pooled.s.training.test_accuracy);
         assert.deepEqual(other.shownK, pooled.shownK);
