@@ -262,9 +262,8 @@ async fn train_in_worker(state: AppState, config: &ExperimentConfig, train: &Sub
 
 /// List the non-zero pixels of `dataset`'s test split unless that was done:
 /// every evaluation subset cut from it afterwards takes its rows of the list,
-/// and the signature pass reads them (`core::data::nonzero`). 12 to 15 ms for
-/// MNIST's 10,000 test images on the machine of the README's figures, once
-/// per data set.
+/// and the signature pass reads them (`core::data::nonzero`). Once per data
+/// set; what it costs is `LabeledImages::nonzero_pixels`'s.
 pub fn list_test_pixels(state: AppState, dataset: &Dataset) {
     if dataset.test.listed_nonzero_pixels().is_none() {
         let started = now_ms();

@@ -91,8 +91,8 @@ impl LabeledImages {
     }
 
     /// The non-zero pixels of every image, listed now if they were not yet
-    /// (12 to 15 ms for 10,000 images in the browser, on the machine of the
-    /// README's figures).
+    /// (5 to 22 ms for MNIST's 10,000 test images in the browser, in the
+    /// README's bench and A/B runs: `timings().listing_ms`).
     pub fn nonzero_pixels(&self) -> &NonzeroPixels {
         self.nonzero.get_or_init(|| NonzeroPixels::new(self.images.pixels.chunks_exact(IMAGE_PIXELS)))
     }
