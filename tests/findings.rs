@@ -18,7 +18,7 @@ use sigpath::core::data::{ClassSet, Dataset, DatasetKind, Images, LabeledImages,
 use sigpath::core::findings::{
     DetectorKind, DetectorScores, FindingsError, FixedDetectors, SignatureAccumulator, default_pair, emergence_finding,
     foreign_chunk, foreign_finding, foreign_images, foreign_kind, ink_scores, msp_scores, nearest_centre_detectors,
-    nearest_centre_distances, pair_finding, resolve_pair, run_fingerprint, thousands,
+    nearest_centre_distances, pair_finding, PairFindingJob, resolve_pair, run_fingerprint, thousands,
 };
 use sigpath::core::results::RunResults;
 use sigpath::core::signature::{LayerSignatures, Signatures, extract};
@@ -244,6 +244,29 @@ fn geometric_run() -> RunResults {
     let c2 = clustering(centres(&h2, &h2_labels), h2_labels.clone(), &h2);
     let probabilities = Array2::from_shape_fn((12, 3), |(i, j)| if targets[i] == j { 0.9 } else { 0.05 });
     run_from_parts(DatasetKind::Mnist, vec![8, 1, 3], vec![("h1", h1, c1), ("h2", h2, c2)], targets, probabilities)
+}
+
+#[test]
+fn a_pair_finding_made_in_steps_is_the_one_made_at_once() {
+    let FixtureRun { results, .. } = fixture_run();
+    let whole = pair_finding(&results, 3, 8).unwrap();
+    // One pair per step still does a row block (64 of the 100 rows) at a time.
+    let mut job = PairFindingJob::new(&results, 3, 8).unwrap();
+    let mut steps = 1;
+    while !job.step(1) {
+        steps += 1;
+        assert!(steps < 100, "the job never ends");
+    }
+    assert_eq!(steps, 2 * results.layers.len(), "two row blocks per layer");
+    assert_eq!(job.finish().unwrap(), whole);
+    // Finished without a step, and after some of them.
+    assert_eq!(PairFindingJob::new(&results, 3, 8).unwrap().finish().unwrap(), whole);
+    let mut part = PairFindingJob::new(&results, 3, 8).unwrap();
+    assert!(!part.step(1));
+    assert_eq!(part.finish().unwrap(), whole);
+    // The same refusals as the one-shot finding, before any work.
+    assert_eq!(PairFindingJob::new(&results, 3, 3).unwrap_err(), FindingsError::SamePair);
+    assert_eq!(PairFindingJob::new(&results, 3, 5).unwrap_err(), FindingsError::UnknownClass(5));
 }
 
 #[test]

@@ -41,8 +41,8 @@ use ndarray::{Array2, ArrayView2, s};
 use thiserror::Error;
 
 use crate::core::analysis::{
-    AnalysisError, Emergence, Mahalanobis, NeuronProfile, Whitened, Separability, auroc, emergence,
-    nearest_center, neuron_profile, separability,
+    AnalysisError, Emergence, Mahalanobis, NeuronProfile, Separability, SeparabilityJob, Whitened, auroc, emergence,
+    nearest_center, neuron_profile,
 };
 use crate::core::data::{ClassSet, Dataset, DatasetKind, IMAGE_PIXELS, Images, LabeledImages, Subset};
 use crate::core::results::RunResults;
@@ -215,26 +215,66 @@ pub struct PairFinding {
 /// How separable the signatures of classes `a` and `b` (class values) are at
 /// every layer, under each layer's K in use.
 pub fn pair_finding(results: &RunResults, a: u8, b: u8) -> Result<PairFinding, FindingsError> {
-    if a == b {
-        return Err(FindingsError::SamePair);
+    PairFindingJob::new(results, a, b)?.finish()
+}
+
+/// [`pair_finding`] a piece at a time (see [`SeparabilityJob`]): the page
+/// steps it between frames, a layer's silhouette in several steps.
+#[derive(Debug, Clone)]
+pub struct PairFindingJob {
+    a: u8,
+    b: u8,
+    kind: DatasetKind,
+    /// Layer names and their jobs, in layer order.
+    layers: Vec<(String, SeparabilityJob)>,
+    /// The first layer whose silhouette is not finished.
+    current: usize,
+}
+
+impl PairFindingJob {
+    /// Every figure but the silhouettes; same errors as [`pair_finding`].
+    pub fn new(results: &RunResults, a: u8, b: u8) -> Result<Self, FindingsError> {
+        if a == b {
+            return Err(FindingsError::SamePair);
+        }
+        let ia = results.classes.index_of(a).ok_or(FindingsError::UnknownClass(a))?;
+        let ib = results.classes.index_of(b).ok_or(FindingsError::UnknownClass(b))?;
+        let layers = results
+            .layers
+            .iter()
+            .map(|l| {
+                let signatures = l.signatures.view();
+                let job = SeparabilityJob::new(signatures, &results.eval.targets, &l.clustering().labels, ia, ib, TOP_NEURONS)?;
+                Ok((l.name.clone(), job))
+            })
+            .collect::<Result<Vec<_>, FindingsError>>()?;
+        Ok(Self { a, b, kind: results.config.dataset, layers, current: 0 })
     }
-    let ia = results.classes.index_of(a).ok_or(FindingsError::UnknownClass(a))?;
-    let ib = results.classes.index_of(b).ok_or(FindingsError::UnknownClass(b))?;
-    let layers = results
-        .layers
-        .iter()
-        .map(|l| {
-            let sep = separability(
-                l.signatures.view(),
-                &results.eval.targets,
-                &l.clustering().labels,
-                ia,
-                ib,
-                TOP_NEURONS,
-            )?;
-            Ok(PairLayer { name: l.name.clone(), separability: sep })
-        })
-        .collect::<Result<Vec<_>, FindingsError>>()?;
+
+    /// About `max_pairs` more silhouette distances, within one layer;
+    /// `true` once every layer is done.
+    pub fn step(&mut self, max_pairs: u64) -> bool {
+        if let Some((_, job)) = self.layers.get_mut(self.current) {
+            if job.step(max_pairs) {
+                self.current += 1;
+            }
+        }
+        self.current >= self.layers.len()
+    }
+
+    /// The remaining distances, then the finding and its sentence.
+    pub fn finish(self) -> Result<PairFinding, FindingsError> {
+        let Self { a, b, kind, layers, .. } = self;
+        let layers = layers
+            .into_iter()
+            .map(|(name, job)| Ok(PairLayer { name, separability: job.finish()? }))
+            .collect::<Result<Vec<_>, FindingsError>>()?;
+        Ok(pair_sentence(kind, a, b, layers))
+    }
+}
+
+/// The finding of classes `a` and `b` from each layer's figures.
+fn pair_sentence(kind: DatasetKind, a: u8, b: u8, layers: Vec<PairLayer>) -> PairFinding {
     let clearest = layers
         .iter()
         .enumerate()
@@ -242,7 +282,6 @@ pub fn pair_finding(results: &RunResults, a: u8, b: u8) -> Result<PairFinding, F
         .max_by(|x, y| x.1.total_cmp(&y.1))
         .map(|(i, _)| i);
 
-    let kind = results.config.dataset;
     let (na, nb) = (kind.class_name(a), kind.class_name(b));
     let mut sentence = String::new();
     if let Some(first) = layers.first() {
@@ -282,7 +321,7 @@ pub fn pair_finding(results: &RunResults, a: u8, b: u8) -> Result<PairFinding, F
             let _ = write!(sentence, ", where the neurons that differ most are {}.", neurons.join(", "));
         }
     }
-    Ok(PairFinding { a, b, layers, clearest, sentence })
+    PairFinding { a, b, layers, clearest, sentence }
 }
 
 // ---------------------------------------------------------------------------

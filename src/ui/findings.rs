@@ -4,15 +4,19 @@
 //! the network, with every detector's AUROC and a chart of the two score
 //! distributions.
 
+use std::cell::Cell;
+use std::rc::Rc;
+
 use leptos::prelude::*;
 
-use crate::app::browser::now_ms;
+use crate::app::browser::{now_ms, yield_now};
 use crate::app::state::AppState;
 use crate::charts::{ScoreDistributions, ScoreOptions, SignatureStrip, draw_score_distributions, draw_signature_strip};
 use crate::core::analysis::OOD_VERDICT_THRESHOLD;
 use crate::core::data::DatasetKind;
 use crate::core::findings::{
-    DetectorKind, DetectorScores, ForeignFinding, emergence_finding, foreign_noun, pair_finding, resolve_pair, set_noun,
+    DetectorKind, DetectorScores, ForeignFinding, PairFinding, PairFindingJob, emergence_finding, foreign_noun, resolve_pair,
+    set_noun,
 };
 
 use super::canvas;
@@ -20,6 +24,9 @@ use super::canvas;
 const CHART_CSS_PX: f64 = 220.0;
 /// Height of one signature strip in the profile chart.
 const STRIP_CSS_PX: f64 = 24.0;
+/// Silhouette distances per step of the pair finding: 10 to 20 ms of work in
+/// the browser (MNIST's 3s and 8s are about 2 million pairs a layer).
+const PAIR_PAIRS_PER_STEP: u64 = 200_000;
 
 fn fmt2(v: Option<f64>) -> String {
     v.map_or_else(|| "undefined".into(), |v| format!("{v:.2}"))
@@ -103,13 +110,36 @@ fn PairFinding() -> impl IntoView {
         let wanted = state.pair.get();
         state.results.with(|r| r.as_ref().and_then(|r| resolve_pair(wanted, r.config.dataset, &r.classes)))
     });
-    let finding = Memo::new(move |_| {
-        let (a, b) = pair.get()?;
-        let started = now_ms();
-        let finding = state.results.with(|r| r.as_ref().map(|r| pair_finding(r, a, b).map_err(|e| e.to_string())));
-        let pair_ms = now_ms() - started;
-        state.timings.update_untracked(|t| t.pair_ms = Some(pair_ms));
-        finding
+    // A step per task (see `PairFindingJob`): made at once, the finding held
+    // the page for a quarter of a second on MNIST's 3s and 8s, on the first
+    // screen and at every change of pair or K. A newer pair or run
+    // supersedes one still being compared.
+    let finding = RwSignal::new(None::<Result<PairFinding, String>>);
+    let generation = Rc::new(Cell::new(0u64));
+    Effect::new(move |_| {
+        let job = pair.get().and_then(|(a, b)| state.results.with(|r| r.as_ref().map(|r| PairFindingJob::new(r, a, b))));
+        let ticket = generation.get().wrapping_add(1);
+        generation.set(ticket);
+        finding.set(None);
+        let Some(job) = job else { return };
+        let latest = Rc::clone(&generation);
+        leptos::task::spawn_local(async move {
+            let started = now_ms();
+            let result = match job {
+                Err(e) => Err(e.to_string()),
+                Ok(mut job) => loop {
+                    yield_now().await;
+                    if latest.get() != ticket {
+                        return;
+                    }
+                    if job.step(PAIR_PAIRS_PER_STEP) {
+                        break job.finish().map_err(|e| e.to_string());
+                    }
+                },
+            };
+            state.timings.update_untracked(|t| t.pair_ms = Some(now_ms() - started));
+            finding.try_set(Some(result));
+        });
     });
     let choose = move |side: usize, value: String| {
         let Ok(value) = value.parse::<u8>() else { return };
@@ -150,7 +180,7 @@ fn PairFinding() -> impl IntoView {
             <p class="finding">{move || finding.with(|f| match f {
                 Some(Ok(f)) => f.sentence.clone(),
                 Some(Err(e)) => format!("These two classes cannot be compared: {e}."),
-                None => String::new(),
+                None => names().map(|(a, b)| format!("Comparing the signatures of {a} and {b}…")).unwrap_or_default(),
             })}</p>
             <table class="finding-table">
                 <thead><tr>

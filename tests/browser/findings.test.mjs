@@ -112,6 +112,8 @@ describe("a digit network", () => {
     assert.match(emergence, /Class structure emerges at h\d|No layer's clusters reach NMI/);
     assert.match(emergence, /changes most between h1 and h2|does not rise/);
 
+    // The pair finding is computed a step per task after the results show.
+    await page.waitForFunction(() => / vs /.test(document.querySelector('[data-testid="finding-pair"]').textContent));
     const pair = await page.getByTestId("finding-pair").textContent();
     assert.match(pair, /Are the signatures of 3 different from those of 8\?/);
     assert.match(pair, /3 vs 8 \([\d,]+ and [\d,]+ test images\)/);
@@ -144,8 +146,19 @@ describe("a digit network", () => {
 
   test("another pair and another K recompute the findings", async () => {
     const { page, problems } = session;
+    // Every text the finding shows on the way: computed in one task, the
+    // sentence would replace the old one before anything could see a step between.
+    await page.evaluate(() => {
+      window.__pairTexts = [];
+      const shown = document.querySelector('[data-testid="finding-pair"] p.finding');
+      new MutationObserver(() => window.__pairTexts.push(shown.textContent))
+        .observe(shown, { subtree: true, childList: true, characterData: true });
+    });
     await page.getByTestId("pair-a").selectOption("4");
     await page.waitForFunction(() => /4 vs 8 \(/.test(document.querySelector('[data-testid="finding-pair"]').textContent));
+    const texts = await page.evaluate(() => window.__pairTexts);
+    assert.ok(texts.includes("Comparing the signatures of 4 and 8…"), `the finding says it is comparing while it does: ${JSON.stringify(texts)}`);
+    assert.match(texts.at(-1), /^4 vs 8 \(/);
     assert.match(await page.getByTestId("finding-pair").locator("h3").textContent(), /signatures of 4 different from those of 8/);
     // Choosing the other side's class swaps the pair.
     await page.getByTestId("pair-b").selectOption("4");
@@ -194,6 +207,7 @@ describe("an Animal-Shape network", () => {
       assert.equal(ood.in_count, 600, "200 test images of each of the three animals");
       assert.equal(ood.foreign_count, 10_000, "the MNIST test digits");
 
+      await page.waitForFunction(() => / vs /.test(document.querySelector('[data-testid="finding-pair"]').textContent));
       const pair = await page.getByTestId("finding-pair").textContent();
       assert.match(pair, /Are the signatures of cat different from those of dog\?/);
       assert.match(pair, /cat vs dog \(200 and 200 test images\)/);

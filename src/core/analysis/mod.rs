@@ -39,7 +39,7 @@ pub use ood::{
 };
 pub use pca::Pca2;
 pub use profile::{NeuronProfile, neuron_profile};
-pub use separability::{NeuronDifference, Separability, separability};
+pub use separability::{NeuronDifference, Separability, SeparabilityJob, separability};
 pub use silhouette::{
     SilhouetteAccumulator, SilhouetteShare, has_varying_column, share_bounds, share_bounds_weighted, silhouette_score,
     silhouette_scores,
