@@ -8,7 +8,7 @@ use sigpath::core::config::ExperimentConfig;
 use sigpath::core::data::idx::{decode_images, decode_labels};
 use sigpath::core::data::subset::select_indices;
 use sigpath::core::data::{ClassSet, LabeledImages, Subset};
-use sigpath::core::results::{ResultsError, RunResults};
+use sigpath::core::results::{FileAssembly, ResultsError, RunResults};
 use sigpath::core::share::experiment;
 use sigpath::core::share::link::ViewOptions;
 use sigpath::core::signature::{extract, extract_one};
@@ -179,4 +179,34 @@ fn experiment_files_restore_the_same_state() {
     assert_eq!(restored.paths(), results.paths());
     assert_eq!(restored.signatures_csv(), results.signatures_csv());
     assert_eq!(restored.layers[0].k_override(), Some(5));
+    // The file holds no inertia: it is summed again from the signatures and
+    // centres, in f32 distances as K-means does; against a plain f64 sum.
+    for (mine, theirs) in restored.layers.iter().zip(&results.layers) {
+        let c = mine.clustering();
+        let expected: f64 = (mine.signatures.rows().into_iter().zip(&c.labels))
+            .map(|(row, &l)| row.iter().zip(c.centers.row(l)).map(|(&x, &y)| f64::from(x - y).powi(2)).sum::<f64>())
+            .sum();
+        assert!(expected > 0.0);
+        approx::assert_relative_eq!(c.inertia, expected, max_relative = 1e-5);
+        approx::assert_relative_eq!(c.inertia, theirs.clustering().inertia, max_relative = 1e-3);
+    }
+
+    // A piece at a time (as the page restores): two steps a layer, the same run.
+    let mut assembly = FileAssembly::new(experiment::read(&bytes).unwrap()).unwrap();
+    let mut steps = 1;
+    while !assembly.step().unwrap() {
+        steps += 1;
+        assert!(steps < 100, "the assembly never ends");
+    }
+    assert_eq!(steps, 2 * results.layers.len());
+    let (stepped, stepped_weights, _) = assembly.finish().unwrap();
+    assert_eq!(stepped_weights, weights);
+    assert_eq!(stepped.layer_snapshots(), restored.layer_snapshots());
+    assert_eq!(stepped.eval, restored.eval);
+    assert_eq!(stepped.signatures_csv(), restored.signatures_csv());
+    assert_eq!(stepped.layers[0].k_override(), Some(5));
+    // Finished at once after one step, too.
+    let mut assembly = FileAssembly::new(experiment::read(&bytes).unwrap()).unwrap();
+    assert!(!assembly.step().unwrap());
+    assert_eq!(assembly.finish().unwrap().0.layer_snapshots(), restored.layer_snapshots());
 }

@@ -20,7 +20,7 @@ use wasm_bindgen_futures::JsFuture;
 use crate::core::config::{ConfigDraft, ExperimentConfig};
 use crate::core::data::{Dataset, DatasetKind};
 use crate::core::model::Network;
-use crate::core::results::RunResults;
+use crate::core::results::{FileAssembly, RunResults};
 use crate::core::share::experiment::{self, ExperimentFile, MAX_FILE_BYTES};
 use crate::core::share::link::{self, ShareState, ViewOptions};
 use crate::core::snapshot::{BackendKind, Phase};
@@ -424,7 +424,12 @@ pub async fn restore(state: AppState, keeping: Keeping, bytes: Vec<u8>, origin: 
         .await
         .ok_or_else(|| format!("the {} it was made with could not be loaded", kind.title()))?;
     check_labels(&file, &dataset)?;
-    let (results, weights, view) = RunResults::from_file(file).map_err(|e| e.to_string())?;
+    let mut assembly = FileAssembly::new(file).map_err(|e| e.to_string())?;
+    while !assembly.step().map_err(|e| e.to_string())? {
+        yield_now().await;
+    }
+    let (results, weights, view) = assembly.finish().map_err(|e| e.to_string())?;
+    yield_now().await;
     let model = Network::from_bytes(&results.config, results.classes.len(), &weights, &Device::flex())
         .map_err(|e| format!("its weights cannot be used: {e}"))?;
     mark("sigpath:restore-checked");

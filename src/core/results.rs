@@ -10,6 +10,7 @@ use crate::core::analysis::{
     AnalysisError, Clustering, Contingency, LayerAnalysis, Mahalanobis, Pca2, ReferenceDistances, Whitened, choose_k,
     emergence, is_unfamiliar, ood_score,
 };
+use crate::core::analysis::kernels::squared_l2;
 use crate::core::config::ExperimentConfig;
 use crate::core::data::{ClassSet, DataError};
 use crate::core::share::experiment::{self as file, ExperimentFile};
@@ -533,60 +534,63 @@ impl RunResults {
 
     /// Restore a run from a (validated) experiment file; also returns its weights and view options.
     pub fn from_file(file: ExperimentFile) -> Result<(Self, Vec<u8>, ViewOptions), ResultsError> {
+        FileAssembly::new(file)?.finish()
+    }
+}
+
+/// [`RunResults::from_file`] a piece at a time, so that a page restoring a run
+/// can paint in between: each layer in two [`Self::step`]s (its clusterings
+/// and PCA plane, then its familiarity metric), each tens of milliseconds in
+/// the browser for MNIST's 10,000 test images.
+#[derive(Debug, Clone)]
+pub struct FileAssembly {
+    /// The file, its layers taken out into `records`.
+    file: ExperimentFile,
+    records: std::vec::IntoIter<file::LayerRecord>,
+    /// A layer read from its record, its familiarity metric still to fit.
+    pending: Option<LayerParts>,
+    classes: ClassSet,
+    eval: EvalSet,
+    layers: Vec<LayerResult>,
+}
+
+impl FileAssembly {
+    /// Check the file and read its evaluation set; no layer yet.
+    pub fn new(mut file: ExperimentFile) -> Result<Self, ResultsError> {
         file.validate().map_err(|e| ResultsError::Mismatch(e.to_string()))?;
         let classes = ClassSet::new(&file.classes, file.config.dataset.class_count())?;
         let index_of = |value: u8| {
             classes.index_of(value).ok_or_else(|| ResultsError::Mismatch(format!("class {value} is not kept")))
         };
-        let n = file.evaluation.indices.len();
-        let targets = file.evaluation.labels.iter().map(|&v| index_of(v)).collect::<Result<Vec<_>, _>>()?;
-        let predictions = file.evaluation.predictions.iter().map(|&v| index_of(v)).collect::<Result<Vec<_>, _>>()?;
-        let probabilities = Array2::from_shape_vec((n, classes.len()), file.evaluation.probabilities)
+        let evaluation = &mut file.evaluation;
+        let n = evaluation.indices.len();
+        let targets = evaluation.labels.iter().map(|&v| index_of(v)).collect::<Result<Vec<_>, _>>()?;
+        let predictions = evaluation.predictions.iter().map(|&v| index_of(v)).collect::<Result<Vec<_>, _>>()?;
+        let probabilities = Array2::from_shape_vec((n, classes.len()), std::mem::take(&mut evaluation.probabilities))
             .map_err(|e| ResultsError::Mismatch(e.to_string()))?;
-        let mut layers = Vec::with_capacity(file.layers.len());
-        for record in file.layers {
-            let width = record.width as usize;
-            let signatures = Array2::from_shape_vec((n, width), record.signatures)
-                .map_err(|e| ResultsError::Mismatch(e.to_string()))?;
-            let mut clusterings = Vec::with_capacity(record.clusterings.len());
-            let mut silhouettes = Vec::with_capacity(record.clusterings.len());
-            let mut scores = Vec::with_capacity(record.clusterings.len());
-            for c in record.clusterings {
-                let k = usize::from(c.k);
-                let centers = Array2::from_shape_vec((k, width), c.centres)
-                    .map_err(|e| ResultsError::Mismatch(e.to_string()))?;
-                let labels: Vec<usize> = c.labels.iter().map(|&l| usize::from(l)).collect();
-                let mut sizes = vec![0; k];
-                let mut inertia = 0.0;
-                for (row, &label) in signatures.rows().into_iter().zip(&labels) {
-                    if let Some(size) = sizes.get_mut(label) {
-                        *size += 1;
-                    }
-                    inertia += squared_distance(row, centers.row(label.min(k.saturating_sub(1))));
-                }
-                clusterings.push(Clustering { k, labels, centers, sizes, inertia });
-                silhouettes.push(c.silhouette);
-                scores.push(AgreementScores { purity: c.scores.purity, nmi: c.scores.nmi, ari: c.scores.ari });
-            }
-            let rows = |i: usize| record.pca.components.get(i * width..(i + 1) * width).map(<[f32]>::to_vec);
-            let ratio = |i: usize| record.pca.explained_variance_ratio.get(i).copied().unwrap_or(0.0);
-            let pca = Pca2::from_parts(
-                record.pca.mean,
-                [rows(0).unwrap_or_else(|| vec![0.0; width]), rows(1).unwrap_or_else(|| vec![0.0; width])],
-                [ratio(0), ratio(1)],
-            )?;
-            let plane = pca.project_rows(signatures.view())?;
-            layers.push(LayerResult::assemble(
-                record.name,
-                signatures,
-                clusterings,
-                silhouettes,
-                scores,
-                pca,
-                plane,
-                record.k_override.map(usize::from),
-            )?);
+        let test_indices = evaluation.indices.iter().map(|&i| i as usize).collect();
+        let eval = EvalSet { test_indices, targets, predictions, probabilities };
+        let records = std::mem::take(&mut file.layers);
+        let layers = Vec::with_capacity(records.len());
+        Ok(Self { file, records: records.into_iter(), pending: None, classes, eval, layers })
+    }
+
+    /// The next piece of work: read a layer's record (its clusterings checked
+    /// against its signatures, its PCA plane), or fit the familiarity metric
+    /// of the layer just read. `true` once every layer is done.
+    pub fn step(&mut self) -> Result<bool, ResultsError> {
+        if let Some(parts) = self.pending.take() {
+            self.layers.push(parts.assemble()?);
+        } else if let Some(record) = self.records.next() {
+            self.pending = Some(read_layer(record, self.eval.test_indices.len())?);
         }
+        Ok(self.pending.is_none() && self.records.len() == 0)
+    }
+
+    /// The remaining layers, then the run, its weights and its view options.
+    pub fn finish(mut self) -> Result<(RunResults, Vec<u8>, ViewOptions), ResultsError> {
+        while !self.step()? {}
+        let Self { file, classes, eval, layers, .. } = self;
         let summary = &file.training;
         let backend = if summary.backend == "webgpu" { BackendKind::Webgpu } else { BackendKind::Cpu };
         let steps = summary.steps_per_epoch as usize;
@@ -602,15 +606,72 @@ impl RunResults {
             epoch_secs: summary.epoch_secs.clone(),
             samples_per_sec: Some(summary.samples_per_sec),
         };
-        let eval = EvalSet {
-            test_indices: file.evaluation.indices.iter().map(|&i| i as usize).collect(),
-            targets,
-            predictions,
-            probabilities,
-        };
-        let results = Self { config: file.config, classes, backend, training, eval, layers };
+        let results = RunResults { config: file.config, classes, backend, training, eval, layers };
         Ok((results, file.weights, file.view))
     }
+}
+
+/// One layer of a file before its familiarity metric is fitted.
+#[derive(Debug, Clone)]
+struct LayerParts {
+    name: String,
+    signatures: Array2<f32>,
+    clusterings: Vec<Clustering>,
+    silhouettes: Vec<Option<f64>>,
+    scores: Vec<AgreementScores>,
+    pca: Pca2,
+    plane: Array2<f32>,
+    k_override: Option<usize>,
+}
+
+impl LayerParts {
+    fn assemble(self) -> Result<LayerResult, ResultsError> {
+        let Self { name, signatures, clusterings, silhouettes, scores, pca, plane, k_override } = self;
+        LayerResult::assemble(name, signatures, clusterings, silhouettes, scores, pca, plane, k_override)
+    }
+}
+
+/// The layer of `record`, for `n` evaluation images.
+fn read_layer(record: file::LayerRecord, n: usize) -> Result<LayerParts, ResultsError> {
+    let width = record.width as usize;
+    let signatures =
+        Array2::from_shape_vec((n, width), record.signatures).map_err(|e| ResultsError::Mismatch(e.to_string()))?;
+    let mut clusterings = Vec::with_capacity(record.clusterings.len());
+    let mut silhouettes = Vec::with_capacity(record.clusterings.len());
+    let mut scores = Vec::with_capacity(record.clusterings.len());
+    for c in record.clusterings {
+        let k = usize::from(c.k);
+        let centers =
+            Array2::from_shape_vec((k, width), c.centres).map_err(|e| ResultsError::Mismatch(e.to_string()))?;
+        let labels: Vec<usize> = c.labels.iter().map(|&l| usize::from(l)).collect();
+        let mut sizes = vec![0; k];
+        let mut inertia = 0.0;
+        for (row, &label) in signatures.rows().into_iter().zip(&labels) {
+            if let Some(size) = sizes.get_mut(label) {
+                *size += 1;
+            }
+            let centre = centers.row(label.min(k.saturating_sub(1)));
+            // As K-means sums it: each distance in f32 vectors, the total in
+            // f64 (one f64 term at a time took 10 to 20 ms per layer on the host).
+            inertia += match (row.as_slice(), centre.as_slice()) {
+                (Some(a), Some(b)) => f64::from(squared_l2(a, b)),
+                _ => squared_distance(row, centre),
+            };
+        }
+        clusterings.push(Clustering { k, labels, centers, sizes, inertia });
+        silhouettes.push(c.silhouette);
+        scores.push(AgreementScores { purity: c.scores.purity, nmi: c.scores.nmi, ari: c.scores.ari });
+    }
+    let rows = |i: usize| record.pca.components.get(i * width..(i + 1) * width).map(<[f32]>::to_vec);
+    let ratio = |i: usize| record.pca.explained_variance_ratio.get(i).copied().unwrap_or(0.0);
+    let pca = Pca2::from_parts(
+        record.pca.mean,
+        [rows(0).unwrap_or_else(|| vec![0.0; width]), rows(1).unwrap_or_else(|| vec![0.0; width])],
+        [ratio(0), ratio(1)],
+    )?;
+    let plane = pca.project_rows(signatures.view())?;
+    let k_override = record.k_override.map(usize::from);
+    Ok(LayerParts { name: record.name, signatures, clusterings, silhouettes, scores, pca, plane, k_override })
 }
 
 /// The familiarity metric of a layer under one clustering, and the evaluation
