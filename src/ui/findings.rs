@@ -24,8 +24,9 @@ use super::canvas;
 const CHART_CSS_PX: f64 = 220.0;
 /// Height of one signature strip in the profile chart.
 const STRIP_CSS_PX: f64 = 24.0;
-/// Silhouette distances per step of the pair finding: 10 to 20 ms of work in
-/// the browser (MNIST's 3s and 8s are about 2 million pairs a layer).
+/// Silhouette distances per step of the pair finding: MNIST's 4s and 8s are
+/// about 2 million pairs a layer, so 20 steps; on the demo page the whole
+/// finding then took 35 to 80 ms once the code was optimised (2026-11-30).
 const PAIR_PAIRS_PER_STEP: u64 = 200_000;
 
 fn fmt2(v: Option<f64>) -> String {
