@@ -89,20 +89,13 @@ impl LayerResult {
             .collect::<Result<Vec<_>, _>>()?;
         let pca = Pca2::fit(signatures.view())?;
         let plane = pca.project_rows(signatures.view())?;
-        Self::assemble(name, signatures, analysis.clusterings, analysis.silhouettes, scores, pca, plane, None)
+        let (clusterings, silhouettes) = (analysis.clusterings, analysis.silhouettes);
+        Self::assemble(LayerParts { name, signatures, clusterings, silhouettes, scores, pca, plane, k_override: None })
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn assemble(
-        name: String,
-        signatures: Array2<f32>,
-        clusterings: Vec<Clustering>,
-        silhouettes: Vec<Option<f64>>,
-        scores: Vec<AgreementScores>,
-        pca: Pca2,
-        plane: Array2<f32>,
-        k_override: Option<usize>,
-    ) -> Result<Self, ResultsError> {
+    /// The layer of `parts`, with its familiarity metric fitted.
+    fn assemble(parts: LayerParts) -> Result<Self, ResultsError> {
+        let LayerParts { name, signatures, clusterings, silhouettes, scores, pca, plane, k_override } = parts;
         if let Some(k) = k_override {
             if !clusterings.iter().any(|c| c.k == k) {
                 return Err(ResultsError::UnknownK { layer: name, k });
@@ -580,7 +573,7 @@ impl FileAssembly {
     /// of the layer just read. `true` once every layer is done.
     pub fn step(&mut self) -> Result<bool, ResultsError> {
         if let Some(parts) = self.pending.take() {
-            self.layers.push(parts.assemble()?);
+            self.layers.push(LayerResult::assemble(parts)?);
         } else if let Some(record) = self.records.next() {
             self.pending = Some(read_layer(record, self.eval.test_indices.len())?);
         }
@@ -611,7 +604,8 @@ impl FileAssembly {
     }
 }
 
-/// One layer of a file before its familiarity metric is fitted.
+/// One layer's parts before its familiarity metric is fitted (from a run's
+/// analysis, or read from a file).
 #[derive(Debug, Clone)]
 struct LayerParts {
     name: String,
@@ -622,13 +616,6 @@ struct LayerParts {
     pca: Pca2,
     plane: Array2<f32>,
     k_override: Option<usize>,
-}
-
-impl LayerParts {
-    fn assemble(self) -> Result<LayerResult, ResultsError> {
-        let Self { name, signatures, clusterings, silhouettes, scores, pca, plane, k_override } = self;
-        LayerResult::assemble(name, signatures, clusterings, silhouettes, scores, pca, plane, k_override)
-    }
 }
 
 /// The layer of `record`, for `n` evaluation images.

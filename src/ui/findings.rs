@@ -112,9 +112,9 @@ fn PairFinding() -> impl IntoView {
         state.results.with(|r| r.as_ref().and_then(|r| resolve_pair(wanted, r.config.dataset, &r.classes)))
     });
     // A step per task (see `PairFindingJob`): made at once, the finding held
-    // the page for a quarter of a second on MNIST's 3s and 8s, on the first
-    // screen and at every change of pair or K. A newer pair or run
-    // supersedes one still being compared.
+    // the first screen for a quarter of a second (MNIST's 3s and 8s, in
+    // unoptimised code; 35 to 80 ms later on). A newer pair or run supersedes
+    // one still being compared.
     let finding = RwSignal::new(None::<Result<PairFinding, String>>);
     let generation = Rc::new(Cell::new(0u64));
     Effect::new(move |_| {

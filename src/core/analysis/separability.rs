@@ -71,8 +71,9 @@ pub fn separability(
 
 /// [`separability`] a piece at a time, for a page that must keep painting:
 /// `new` computes every figure but the two-class silhouette, whose distances
-/// (about 2 million pairs for MNIST's 3s and 8s, a quarter of a second in the
-/// browser at once) go in [`Self::step`]s.
+/// (about 2 million pairs for MNIST's 3s and 8s: a quarter of a second at once
+/// on the page's first screen, where the code still runs unoptimised) go in
+/// [`Self::step`]s.
 #[derive(Debug, Clone)]
 pub struct SeparabilityJob {
     /// The figures, `silhouette` still `None`.
@@ -81,7 +82,9 @@ pub struct SeparabilityJob {
 }
 
 impl SeparabilityJob {
-    /// Same arguments and errors as [`separability`].
+    /// Every figure but the silhouette, and the silhouette's accumulator (the
+    /// signatures of a and b, the true class as the cluster); same arguments and
+    /// errors as [`separability`].
     pub fn new(
         data: ArrayView2<f32>,
         classes: &[usize],
@@ -90,7 +93,89 @@ impl SeparabilityJob {
         b: usize,
         top_n: usize,
     ) -> Result<Self, AnalysisError> {
-        let (figures, silhouette) = figures_and_silhouette(data, classes, clusters, a, b, top_n)?;
+        let data = checked_standard(data)?;
+        let (n, width) = data.dim();
+        if classes.len() != n {
+            return Err(AnalysisError::LengthMismatch { what: "class labels", expected: n, found: classes.len() });
+        }
+        if clusters.len() != n {
+            return Err(AnalysisError::LengthMismatch { what: "cluster labels", expected: n, found: clusters.len() });
+        }
+        if a == b {
+            return Err(AnalysisError::SameClass(a));
+        }
+        let rows_a: Vec<usize> = (0..n).filter(|&i| classes.get(i) == Some(&a)).collect();
+        let rows_b: Vec<usize> = (0..n).filter(|&i| classes.get(i) == Some(&b)).collect();
+        if rows_a.is_empty() {
+            return Err(AnalysisError::EmptyClass(a));
+        }
+        if rows_b.is_empty() {
+            return Err(AnalysisError::EmptyClass(b));
+        }
+        let xa = data.select(Axis(0), &rows_a).mapv(f64::from);
+        let xb = data.select(Axis(0), &rows_b).mapv(f64::from);
+        let (Some(mean_a), Some(mean_b)) = (xa.mean_axis(Axis(0)), xb.mean_axis(Axis(0))) else {
+            return Err(AnalysisError::EmptyData);
+        };
+        let rms = |x: &ndarray::Array2<f64>, m: &ndarray::Array1<f64>| -> f64 {
+            let total: f64 = x.rows().into_iter().map(|r| (&r - m).mapv(|v| v * v).sum()).sum();
+            (total / x.nrows() as f64).sqrt()
+        };
+        let mean_within_rms = (rms(&xa, &mean_a) + rms(&xb, &mean_b)) / 2.0;
+        let centre_distance = (&mean_a - &mean_b).mapv(|v| v * v).sum().sqrt();
+        let centre_ratio = (mean_within_rms > 0.0).then(|| centre_distance / mean_within_rms);
+
+        // Silhouette of the two-class subset, true classes as clusters.
+        let mut subset_rows = rows_a.clone();
+        subset_rows.extend(&rows_b);
+        let subset = data.select(Axis(0), &subset_rows);
+        let subset_labels: Vec<usize> = subset_rows.iter().map(|&i| usize::from(classes.get(i) == Some(&b))).collect();
+        let silhouette = SilhouetteAccumulator::new(subset.view(), vec![subset_labels])?;
+
+        // Cluster overlap from each class's spread over the clusters.
+        let max_cluster = clusters.iter().copied().max().unwrap_or(0);
+        let mut per_cluster = vec![(0usize, 0usize); max_cluster.min(n) + 1];
+        for (&cluster, &class) in clusters.iter().zip(classes) {
+            // Clusters are 0..k from K-means; a label beyond n cannot be a
+            // K-means cluster and is counted nowhere rather than allocated for.
+            if let Some(slot) = per_cluster.get_mut(cluster) {
+                if class == a {
+                    slot.0 += 1;
+                } else if class == b {
+                    slot.1 += 1;
+                }
+            }
+        }
+        let (na, nb) = (rows_a.len() as f64, rows_b.len() as f64);
+        let mut cluster_overlap = 0.0;
+        let mut shared_clusters = Vec::new();
+        for (cluster, &(ca, cb)) in per_cluster.iter().enumerate() {
+            let (sa, sb) = (ca as f64 / na, cb as f64 / nb);
+            cluster_overlap += sa.min(sb);
+            if sa >= SHARED_CLUSTER_MIN_SHARE && sb >= SHARED_CLUSTER_MIN_SHARE {
+                shared_clusters.push(cluster);
+            }
+        }
+
+        let mut top_neurons: Vec<NeuronDifference> = (0..width)
+            .map(|j| NeuronDifference { neuron: j, mean_a: mean_a[j] as f32, mean_b: mean_b[j] as f32 })
+            .collect();
+        top_neurons.sort_by(|p, q| q.difference().abs().total_cmp(&p.difference().abs()).then(p.neuron.cmp(&q.neuron)));
+        top_neurons.truncate(top_n);
+
+        let figures = Separability {
+            class_a: a,
+            class_b: b,
+            count_a: rows_a.len(),
+            count_b: rows_b.len(),
+            silhouette: None,
+            centre_distance,
+            mean_within_rms,
+            centre_ratio,
+            cluster_overlap: cluster_overlap.min(1.0),
+            shared_clusters,
+            top_neurons,
+        };
         Ok(Self { figures, silhouette })
     }
 
@@ -100,110 +185,9 @@ impl SeparabilityJob {
         self.silhouette.step(max_pairs)
     }
 
-    /// Share of the silhouette's work done, in [0, 1].
-    pub fn progress(&self) -> f64 {
-        self.silhouette.progress()
-    }
-
     /// The remaining distances, then every figure.
     pub fn finish(self) -> Result<Separability, AnalysisError> {
         let silhouette = self.silhouette.finish()?.into_iter().next().flatten();
         Ok(Separability { silhouette, ..self.figures })
     }
-}
-
-/// Every figure of [`separability`] but the silhouette, and the silhouette's
-/// accumulator (the signatures of a and b, the true class as the cluster).
-fn figures_and_silhouette(
-    data: ArrayView2<f32>,
-    classes: &[usize],
-    clusters: &[usize],
-    a: usize,
-    b: usize,
-    top_n: usize,
-) -> Result<(Separability, SilhouetteAccumulator), AnalysisError> {
-    let data = checked_standard(data)?;
-    let (n, width) = data.dim();
-    if classes.len() != n {
-        return Err(AnalysisError::LengthMismatch { what: "class labels", expected: n, found: classes.len() });
-    }
-    if clusters.len() != n {
-        return Err(AnalysisError::LengthMismatch { what: "cluster labels", expected: n, found: clusters.len() });
-    }
-    if a == b {
-        return Err(AnalysisError::SameClass(a));
-    }
-    let rows_a: Vec<usize> = (0..n).filter(|&i| classes.get(i) == Some(&a)).collect();
-    let rows_b: Vec<usize> = (0..n).filter(|&i| classes.get(i) == Some(&b)).collect();
-    if rows_a.is_empty() {
-        return Err(AnalysisError::EmptyClass(a));
-    }
-    if rows_b.is_empty() {
-        return Err(AnalysisError::EmptyClass(b));
-    }
-    let xa = data.select(Axis(0), &rows_a).mapv(f64::from);
-    let xb = data.select(Axis(0), &rows_b).mapv(f64::from);
-    let (Some(mean_a), Some(mean_b)) = (xa.mean_axis(Axis(0)), xb.mean_axis(Axis(0))) else {
-        return Err(AnalysisError::EmptyData);
-    };
-    let rms = |x: &ndarray::Array2<f64>, m: &ndarray::Array1<f64>| -> f64 {
-        let total: f64 = x.rows().into_iter().map(|r| (&r - m).mapv(|v| v * v).sum()).sum();
-        (total / x.nrows() as f64).sqrt()
-    };
-    let mean_within_rms = (rms(&xa, &mean_a) + rms(&xb, &mean_b)) / 2.0;
-    let centre_distance = (&mean_a - &mean_b).mapv(|v| v * v).sum().sqrt();
-    let centre_ratio = (mean_within_rms > 0.0).then(|| centre_distance / mean_within_rms);
-
-    // Silhouette of the two-class subset, true classes as clusters.
-    let mut subset_rows = rows_a.clone();
-    subset_rows.extend(&rows_b);
-    let subset = data.select(Axis(0), &subset_rows);
-    let subset_labels: Vec<usize> = subset_rows.iter().map(|&i| usize::from(classes.get(i) == Some(&b))).collect();
-    let silhouette = SilhouetteAccumulator::new(subset.view(), vec![subset_labels])?;
-
-    // Cluster overlap from each class's spread over the clusters.
-    let max_cluster = clusters.iter().copied().max().unwrap_or(0);
-    let mut per_cluster = vec![(0usize, 0usize); max_cluster.min(n) + 1];
-    for (&cluster, &class) in clusters.iter().zip(classes) {
-        // Clusters are 0..k from K-means; a label beyond n cannot be a
-        // K-means cluster and is counted nowhere rather than allocated for.
-        if let Some(slot) = per_cluster.get_mut(cluster) {
-            if class == a {
-                slot.0 += 1;
-            } else if class == b {
-                slot.1 += 1;
-            }
-        }
-    }
-    let (na, nb) = (rows_a.len() as f64, rows_b.len() as f64);
-    let mut cluster_overlap = 0.0;
-    let mut shared_clusters = Vec::new();
-    for (cluster, &(ca, cb)) in per_cluster.iter().enumerate() {
-        let (sa, sb) = (ca as f64 / na, cb as f64 / nb);
-        cluster_overlap += sa.min(sb);
-        if sa >= SHARED_CLUSTER_MIN_SHARE && sb >= SHARED_CLUSTER_MIN_SHARE {
-            shared_clusters.push(cluster);
-        }
-    }
-
-    let mut top_neurons: Vec<NeuronDifference> = (0..width)
-        .map(|j| NeuronDifference { neuron: j, mean_a: mean_a[j] as f32, mean_b: mean_b[j] as f32 })
-        .collect();
-    top_neurons.sort_by(|p, q| q.difference().abs().total_cmp(&p.difference().abs()).then(p.neuron.cmp(&q.neuron)));
-    top_neurons.truncate(top_n);
-
-    let figures = Separability {
-        class_a: a,
-        class_b: b,
-        count_a: rows_a.len(),
-        count_b: rows_b.len(),
-        silhouette: None,
-        centre_distance,
-        mean_within_rms,
-        centre_ratio,
-        cluster_overlap: cluster_overlap.min(1.0),
-        shared_clusters,
-        top_neurons,
-    };
-    Ok((figures, silhouette))
 }
