@@ -427,6 +427,31 @@ fn experiment_files_round_trip() {
 }
 
 #[test]
+fn files_written_a_slice_at_a_time_are_the_same_bytes() {
+    let file = small_experiment(300, 7);
+    let whole = experiment::write(&file).unwrap();
+    let payload_bytes = postcard::to_allocvec(&file).unwrap().len();
+    for slice in [1, 7, 4096, 65_536, usize::MAX] {
+        let mut writer = experiment::FileWriter::new(&file).unwrap();
+        let mut steps = 1;
+        while !writer.step(slice).unwrap() {
+            steps += 1;
+        }
+        assert_eq!(steps, payload_bytes.div_ceil(slice).max(1), "slices of {slice} bytes");
+        assert_eq!(writer.finish().unwrap(), whole, "slices of {slice} bytes");
+    }
+    // Finished part way, or at once.
+    let mut writer = experiment::FileWriter::new(&file).unwrap();
+    assert!(!writer.step(100).unwrap());
+    assert_eq!(writer.finish().unwrap(), whole);
+    assert_eq!(experiment::FileWriter::new(&file).unwrap().finish().unwrap(), whole);
+    // Refused up front, as `write` refuses it.
+    let mut broken = file.clone();
+    broken.layers[0].signatures.pop();
+    assert_eq!(experiment::FileWriter::new(&broken).unwrap_err(), experiment::write(&broken).unwrap_err());
+}
+
+#[test]
 fn truncated_files_are_refused() {
     let bytes = experiment::write(&small_experiment(30, 5)).unwrap();
     for len in 0..bytes.len() {

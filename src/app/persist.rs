@@ -21,7 +21,7 @@ use crate::core::config::{ConfigDraft, ExperimentConfig};
 use crate::core::data::{Dataset, DatasetKind};
 use crate::core::model::Network;
 use crate::core::results::{FileAssembly, RunResults};
-use crate::core::share::experiment::{self, ExperimentFile, MAX_FILE_BYTES};
+use crate::core::share::experiment::{self, ExperimentFile, FileWriter, MAX_FILE_BYTES};
 use crate::core::share::link::{self, ShareState, ViewOptions};
 use crate::core::snapshot::{BackendKind, Phase};
 
@@ -35,6 +35,9 @@ pub const DEMO_PATH: &str = "demo/experiment.sigpath";
 const RUN_MARKER_KEY: &str = "sigpath.run-in-progress";
 /// Changes of K or colours are saved once they settle for this long.
 const SAVE_SETTLE_MS: i32 = 400;
+/// Bytes of the encoded experiment compressed per task when keeping it (the
+/// demo's run is 4.6 MB encoded: 9 tasks).
+const SAVE_SLICE_BYTES: usize = 512 * 1024;
 
 #[wasm_bindgen(inline_js = r#"
 const DB = "sigpath";
@@ -513,11 +516,11 @@ async fn read_kept() -> Result<Option<(Vec<u8>, f64)>, String> {
     Ok(Some((bytes.to_vec(), saved_at)))
 }
 
-/// The experiment on screen as an experiment file.
-pub fn experiment_bytes(state: AppState) -> Result<Vec<u8>, String> {
+/// The experiment on screen.
+fn experiment_file(state: AppState) -> Result<ExperimentFile, String> {
     let weights = session::with(|s| s.weights.clone()).ok_or("there is no trained network yet")?;
     let view = ViewOptions { color: state.color_mode.get_untracked(), pair: state.pair.get_untracked() };
-    let file = state
+    state
         .results
         .with_untracked(|r| {
             r.as_ref().map(|r| {
@@ -525,8 +528,18 @@ pub fn experiment_bytes(state: AppState) -> Result<Vec<u8>, String> {
                 r.to_file(weights, ViewOptions { pair, ..view })
             })
         })
-        .ok_or("there is no trained network yet")?;
-    experiment::write(&file).map_err(|e| e.to_string())
+        .ok_or_else(|| "there is no trained network yet".into())
+}
+
+/// The experiment on screen as an experiment file, compressed a slice per
+/// task: the autosave runs after every change of K, pair or colouring, and
+/// must not hold the page (nor must a download).
+async fn experiment_bytes(state: AppState) -> Result<Vec<u8>, String> {
+    let mut writer = FileWriter::new(&experiment_file(state)?).map_err(|e| e.to_string())?;
+    while !writer.step(SAVE_SLICE_BYTES).map_err(|e| e.to_string())? {
+        yield_now().await;
+    }
+    writer.finish().map_err(|e| e.to_string())
 }
 
 /// Queue a save or a forget; the latest request wins, one at a time.
@@ -559,7 +572,7 @@ async fn save_now(state: AppState) {
         return;
     }
     let result = async {
-        let bytes = experiment_bytes(state)?;
+        let bytes = experiment_bytes(state).await?;
         let saved_at = js_sys::Date::now();
         JsFuture::from(idb_put(&Uint8Array::from(bytes.as_slice()), saved_at)).await.map_err(|e| js_error_text(&e))?;
         Ok::<f64, String>(saved_at)
@@ -646,12 +659,14 @@ fn export_name(config: &ExperimentConfig) -> String {
 /// Download the experiment on screen.
 pub fn export(state: AppState) {
     let name = state.results.with_untracked(|r| r.as_ref().map(|r| export_name(&r.config)));
-    let outcome = experiment_bytes(state).and_then(|bytes| {
-        browser::download(name.as_deref().unwrap_or("sigpath.sigpath"), &bytes, "application/octet-stream")
+    leptos::task::spawn_local(async move {
+        let outcome = experiment_bytes(state).await.and_then(|bytes| {
+            browser::download(name.as_deref().unwrap_or("sigpath.sigpath"), &bytes, "application/octet-stream")
+        });
+        if let Err(why) = outcome {
+            state.error.set(Some(format!("The experiment could not be exported: {why}.")));
+        }
     });
-    if let Err(why) = outcome {
-        state.error.set(Some(format!("The experiment could not be exported: {why}.")));
-    }
 }
 
 /// Open an experiment file the visitor chose; a bad file changes nothing but the message.
