@@ -87,7 +87,8 @@ pub fn ensure_dataset(state: AppState, kind: DatasetKind) {
                 if configured() && waiting {
                     // The data set on screen is usable: an older failure no longer applies.
                     state.error.set(None);
-                    state.phase.set(Phase::Idle);
+                    // A start-up still opening the demo or a kept run goes on to "ready" from "loading".
+                    state.phase.set(if state.starting.get_untracked() { Phase::Loading } else { Phase::Idle });
                 }
             }
             Err(message) if configured() => state.fail(message),

@@ -318,6 +318,7 @@ async fn start_up(state: AppState, keeping: Keeping) {
         clear_fragment();
         match link::decode(&fragment) {
             Ok(share) => {
+                finish_starting(state);
                 let kind = share.config.dataset;
                 apply_link(state, share);
                 if wait_for_dataset(state, kind).await.is_some() {
@@ -356,6 +357,7 @@ async fn start_up(state: AppState, keeping: Keeping) {
             Err(why) => state.notice.set(Some(format!("The demo ({DEMO_PATH}) {why}. Train a network to begin."))),
         }
     }
+    finish_starting(state);
     let kind = state.config.with_untracked(|c| c.dataset);
     if wait_for_dataset(state, kind).await.is_some() {
         mark_interactive(state).await;
@@ -368,6 +370,17 @@ async fn start_up(state: AppState, keeping: Keeping) {
     }
     if let Some(message) = link_error {
         state.error.set(Some(message));
+    }
+}
+
+/// Start-up has shown what it opens, or given up: a page whose data set is
+/// here and that shows no run is now "idle" (one still loading becomes so when
+/// it arrives).
+fn finish_starting(state: AppState) {
+    state.starting.set(false);
+    let kind = state.config.with_untracked(|c| c.dataset);
+    if state.phase.get_untracked() == Phase::Loading && state.datasets.with_untracked(|d| d.contains_key(&kind)) {
+        state.phase.set(Phase::Idle);
     }
 }
 

@@ -109,6 +109,9 @@ pub struct AppState {
     pub train_counts: RwSignal<HashMap<DatasetKind, Vec<usize>>>,
     /// Data sets being fetched right now.
     pub loading: RwSignal<Vec<DatasetKind>>,
+    /// The page is opening a kept run or the demo: it stays "loading" until
+    /// that is shown or given up, rather than passing through "idle".
+    pub starting: RwSignal<bool>,
     pub progress: RwSignal<Option<Progress>>,
     pub backend: RwSignal<Option<BackendKind>>,
     /// Why training runs on the CPU, when it does.
@@ -163,6 +166,7 @@ impl AppState {
             datasets: RwSignal::new(HashMap::new()),
             train_counts: RwSignal::new(HashMap::new()),
             loading: RwSignal::new(Vec::new()),
+            starting: RwSignal::new(true),
             progress: RwSignal::new(None),
             backend: RwSignal::new(None),
             backend_note: RwSignal::new(None),

@@ -135,6 +135,46 @@ test("a first visit shows the demo at once, without the training images, and no 
   }
 });
 
+// Tests and notebooks wait for "ready" or "idle" (README): a page that passed
+// through "idle" while opening the demo would stop them before the demo is
+// shown. The demo is held back here until the test images are in, the order
+// in which the page once showed "idle" between them.
+test("a first visit goes from loading straight to the demo, even when the demo arrives after the data", async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await context.addInitScript(() => {
+    window.__phases = [];
+    new MutationObserver(() => {
+      const phase = document.body?.dataset.phase;
+      if (phase && window.__phases.at(-1) !== phase) window.__phases.push(phase);
+    }).observe(document, { subtree: true, attributes: true, attributeFilter: ["data-phase"] });
+  });
+  let page;
+  let heldMs = null;
+  await context.route("**/demo/experiment.sigpath", async (route) => {
+    const started = Date.now();
+    while (!(await page.evaluate(() => window.sigpath?.timings().data_ready_ms != null).catch(() => false))) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    heldMs = Date.now() - started;
+    await route.continue();
+  });
+  try {
+    page = await context.newPage();
+    const problems = [];
+    page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+    await page.goto(server.url);
+    assert.equal(await waitForPhase(page, ["ready", "error"]), "ready");
+    assert.ok(heldMs != null, "the demo was requested and held");
+    const phases = await page.evaluate(() => window.__phases);
+    // (The page sets "loading" again as the data arrives; that is no change of phase.)
+    assert.deepEqual(phases.filter((p) => p !== "loading"), ["ready"], `phases: ${phases}`);
+    assert.match(await page.getByTestId("experiment-origin").textContent(), /demo/i);
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
+
 test("the built index.html allows its one inline script by hash and nothing inline else", () => {
   const html = fs.readFileSync(path.join(DIST, "index.html"), "utf8");
   const csp = html.match(/http-equiv="Content-Security-Policy" content="([^"]*)"/)?.[1];
