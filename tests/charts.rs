@@ -1345,6 +1345,12 @@ fn training_curves_redraw_as_data_grows() {
             })
             .count();
         assert_eq!(train_dots, epoch);
+        // Loss readings are dotted while there are few of them (up to 60).
+        let loss_dots = elements(&svg, "circle")
+            .into_iter()
+            .filter(|c| attr(c, "fill") == Some(hex(palette::categorical(training::LOSS_COLOR)).as_str()))
+            .count();
+        assert_eq!(loss_dots, if loss.len() <= 60 { loss.len() } else { 0 }, "{} loss points", loss.len());
         let t = texts(&svg);
         assert!(
             ["loss", "accuracy", "epoch", "train", "test"]
@@ -1354,6 +1360,38 @@ fn training_curves_redraw_as_data_grows() {
         // The first loss point is the top of its panel's data.
         let (_, py) = g.loss_frame.to_pixel(loss[0].0, loss[0].1);
         assert!(py >= g.loss_frame.plot.y0 as f64);
+    }
+}
+
+/// A restored one-epoch run (the demo) has one point per series: each shows,
+/// where its value is, though there is no line to draw.
+#[test]
+fn training_curves_of_one_epoch_show_each_lone_point() {
+    let loss = [(1.0, 0.387)];
+    let train = [(1.0, 0.89)];
+    let test = [(1.0, 0.94)];
+    let curves = TrainingCurves {
+        loss: &loss,
+        train_accuracy: &train,
+        test_accuracy: &test,
+    };
+    let (svg, g) = render(600, 400, |a| draw_training(a, &curves, &TrainingOptions::default()));
+    let g = g.unwrap();
+    let circles = elements(&svg, "circle");
+    for (frame, (x, y), color) in [
+        (&g.loss_frame, loss[0], training::LOSS_COLOR),
+        (&g.accuracy_frame, train[0], training::TRAIN_COLOR),
+        (&g.accuracy_frame, test[0], training::TEST_COLOR),
+    ] {
+        let fill = hex(palette::categorical(color));
+        let dots: Vec<&&str> = circles.iter().filter(|c| attr(c, "fill") == Some(fill.as_str())).collect();
+        assert_eq!(dots.len(), 1, "one dot of colour {fill}");
+        let (px, py) = frame.to_pixel(x, y);
+        let cx: f64 = attr(dots[0], "cx").unwrap().parse().unwrap();
+        let cy: f64 = attr(dots[0], "cy").unwrap().parse().unwrap();
+        assert!((cx - px).abs() <= 1.0 && (cy - py).abs() <= 1.0, "dot at ({cx}, {cy}), value at ({px}, {py})");
+        // Inside its panel, not on the frame's edge.
+        assert!(cy > frame.plot.y0 as f64 && cy < frame.plot.y1 as f64, "{cy} within {:?}", frame.plot);
     }
 }
 

@@ -46,6 +46,9 @@ pub struct TrainingGeometry {
     pub legend: Vec<LegendEntry>,
 }
 
+/// Series of at most this many points get a dot on each.
+const MARKED_POINTS: usize = 60;
+
 /// Colours of the three series.
 pub const LOSS_COLOR: usize = 0;
 pub const TRAIN_COLOR: usize = 6;
@@ -147,21 +150,25 @@ pub fn draw_training<DB: DrawingBackend>(
             })
             .collect()
     };
-    p.path(
-        to_px(&loss_frame, thin(finite(curves.loss).collect(), max_pts)),
-        stroke(palette::categorical(LOSS_COLOR), line_w),
-    )?;
+    // Few points (one per epoch, or the first readings of a run): mark them
+    // too; a lone point (a restored one-epoch run) would otherwise not show.
+    let mark = |pts: &[(i32, i32)], color: RGBColor| -> Result<(), ChartError> {
+        if pts.len() <= MARKED_POINTS {
+            for &c in pts {
+                p.circle(c, p.px(2.5), solid(color))?;
+            }
+        }
+        Ok(())
+    };
+    let loss_pts = to_px(&loss_frame, thin(finite(curves.loss).collect(), max_pts));
+    mark(&loss_pts, palette::categorical(LOSS_COLOR))?;
+    p.path(loss_pts, stroke(palette::categorical(LOSS_COLOR), line_w))?;
     for (series, color) in [
         (curves.train_accuracy, palette::categorical(TRAIN_COLOR)),
         (curves.test_accuracy, palette::categorical(TEST_COLOR)),
     ] {
         let pts = to_px(&accuracy_frame, thin(finite(series).collect(), max_pts));
-        // Few points (one per epoch): mark them too.
-        if pts.len() <= 60 {
-            for &c in &pts {
-                p.circle(c, p.px(2.5), solid(color))?;
-            }
-        }
+        mark(&pts, color)?;
         p.path(pts, stroke(color, p.px(2.0)))?;
     }
     let legend = draw_legend(
