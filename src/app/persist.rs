@@ -548,7 +548,11 @@ fn experiment_file(state: AppState) -> Result<ExperimentFile, String> {
 /// task: the autosave runs after every change of K, pair or colouring, and
 /// must not hold the page (nor must a download).
 async fn experiment_bytes(state: AppState) -> Result<Vec<u8>, String> {
-    let mut writer = FileWriter::new(&experiment_file(state)?).map_err(|e| e.to_string())?;
+    // Gathering the run and encoding it are each tens of milliseconds: two tasks.
+    let file = experiment_file(state)?;
+    yield_now().await;
+    let mut writer = FileWriter::new(&file).map_err(|e| e.to_string())?;
+    drop(file);
     while !writer.step(SAVE_SLICE_BYTES).map_err(|e| e.to_string())? {
         yield_now().await;
     }
