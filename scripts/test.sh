@@ -21,7 +21,7 @@ page_wasm="$(ls dist/*_bg.wasm)"
 size() { printf '%s bytes raw, %s bytes gzip -9' "$(stat -c %s "$1")" "$(gzip -9 -c "$1" | wc -c)"; }
 {
   printf 'page wasm: %s\n' "$(size "$page_wasm")"
-  printf 'WebGPU trainer wasm: %s\n' "$(size dist/gpu/sigpath-gpu_bg.wasm)"
+  printf 'WebGPU trainer wasm: %s\n' "$(size dist/gpu/*/sigpath-gpu_bg.wasm)"
 } | tee tests/output/wasm-size.txt
 
 step "browser tests (headless Chromium)"

@@ -113,6 +113,15 @@ pub fn worker_error_text(event: &web_sys::Event) -> String {
         .unwrap_or_else(|| "its script could not be loaded".into())
 }
 
+/// The `content` of the page's `<meta name="{name}">`: how the build
+/// (scripts/post-build.mjs) tells the page the content-hashed names of its
+/// workers' scripts.
+pub fn page_meta(name: &str) -> Option<String> {
+    let document = web_sys::window()?.document()?;
+    let meta = document.query_selector(&format!("meta[name=\"{name}\"]")).ok()??;
+    meta.get_attribute("content").filter(|c| !c.is_empty())
+}
+
 /// A note for developers in the browser's console (nothing the visitor needs
 /// to act on: the page carries on).
 pub fn log_warning(text: &str) {

@@ -31,10 +31,11 @@ use web_sys::{Event, MessageEvent, Worker, WorkerOptions, WorkerType};
 
 use crate::core::jobs::{self, Answer, Job, JobQueue, JobRunner};
 
-use super::browser::{js_error_text, worker_error_text};
+use super::browser::{js_error_text, page_meta, worker_error_text};
 
-/// The workers' script (copied from assets/ by Trunk), relative to the page.
-const WORKER_URL: &str = "./pool-worker.js";
+/// The page's meta tag naming the workers' script (assets/pool-worker.js,
+/// renamed by its content hash in scripts/post-build.mjs).
+const WORKER_META: &str = "sigpath:pool-worker";
 /// At most this many workers, whatever the machine reports: more rarely pays
 /// for the copy of the signatures each one keeps.
 const MAX_WORKERS: u32 = 4;
@@ -112,12 +113,13 @@ impl WorkerPool {
         Reflect::set(&hello, &"glue".into(), &glue.into()).map_err(|e| js_error_text(&e))?;
         Reflect::set(&hello, &"module".into(), &wasm_bindgen::module()).map_err(|e| js_error_text(&e))?;
 
+        let url = page_meta(WORKER_META).ok_or_else(|| format!("the page does not name the workers' script (no <meta name=\"{WORKER_META}\">)"))?;
         let inbox: Rc<RefCell<Inbox>> = Rc::default();
         let mut workers = Vec::with_capacity(count);
         for index in 0..count {
             let options = WorkerOptions::new();
             options.set_type(WorkerType::Module);
-            let worker = Worker::new_with_options(WORKER_URL, &options).map_err(|e| js_error_text(&e))?;
+            let worker = Worker::new_with_options(&url, &options).map_err(|e| js_error_text(&e))?;
             let messages = inbox.clone();
             let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
                 let data = event.data();

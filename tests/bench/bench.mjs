@@ -500,7 +500,8 @@ async function wasmSizes() {
   };
   return {
     page: await measure((await list("."))[0]),
-    webgpu_trainer: await measure((await list("gpu"))[0]),
+    // In gpu/<content hash>/ (scripts/post-build.mjs).
+    webgpu_trainer: await measure((await list(path.join("gpu", (await fs.readdir(path.join(PAGE_DIR, "gpu")).catch(() => []))[0] ?? "")))[0]),
   };
 }
 

@@ -8,7 +8,9 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import zlib from "node:zlib";
-import { serve, DIST } from "./lib/server.mjs";
+import os from "node:os";
+import { execFileSync } from "node:child_process";
+import { serve, DIST, workerPath } from "./lib/server.mjs";
 import { launch, state, waitForPhase, screenshot, OUTPUT } from "./lib/browser.mjs";
 import { configure, waitForConfig, trainAndWait } from "./lib/page.mjs";
 import { countsByLabel } from "./lib/data.mjs";
@@ -189,6 +191,46 @@ test("the built index.html allows its one inline script by hash and nothing inli
   assert.ok(!/'unsafe-eval'/.test(csp), "no eval");
   assert.match(csp, /default-src 'none'/);
   assert.match(csp, /'wasm-unsafe-eval'/);
+});
+
+test("the built page names its workers' files by their content, and a new build's content gets new names", () => {
+  // In dist/: the names the page reads exist, the fixed ones do not.
+  const pool = workerPath("sigpath:pool-worker");
+  const gpu = workerPath("sigpath:gpu-worker");
+  assert.match(pool, /^pool-worker-[0-9a-f]{16}\.js$/);
+  assert.match(gpu, /^gpu\/[0-9a-f]{16}\/sigpath-gpu_loader\.js$/);
+  for (const file of [pool, gpu, path.join(path.dirname(gpu), "sigpath-gpu_bg.wasm")]) {
+    assert.ok(fs.existsSync(path.join(DIST, file)), `${file} is in dist/`);
+  }
+  assert.ok(!fs.existsSync(path.join(DIST, "pool-worker.js")));
+  assert.deepEqual(fs.readdirSync(path.join(DIST, "gpu")), [path.dirname(gpu).slice("gpu/".length)], "gpu/ holds one build");
+
+  // The hook itself, on copies of a staging folder: same files, same names;
+  // one byte changed in either worker, a new name for that worker only.
+  const root = path.resolve(DIST, "..");
+  const stage = (change) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sigpath-stage-"));
+    fs.writeFileSync(path.join(dir, "index.html"), fs.readFileSync(path.join(root, "index.html"), "utf8").replace("</head>", "<script>boot()</script></head>"));
+    fs.copyFileSync(path.join(root, "assets/pool-worker.js"), path.join(dir, "pool-worker.js"));
+    fs.mkdirSync(path.join(dir, "gpu"));
+    fs.copyFileSync(path.join(DIST, gpu), path.join(dir, "gpu/sigpath-gpu_loader.js"));
+    fs.writeFileSync(path.join(dir, "gpu/sigpath-gpu_bg.wasm"), "wasm");
+    change(dir);
+    execFileSync("node", [path.join(root, "scripts/post-build.mjs")], { env: { ...process.env, TRUNK_STAGING_DIR: dir }, stdio: "pipe" });
+    const names = { pool: workerPath("sigpath:pool-worker", dir), gpu: workerPath("sigpath:gpu-worker", dir) };
+    for (const file of Object.values(names)) assert.ok(fs.existsSync(path.join(dir, file)), `the hook wrote ${file}`);
+    assert.match(fs.readFileSync(path.join(dir, "index.html"), "utf8"), /script-src[^;]*'sha256-/);
+    fs.rmSync(dir, { recursive: true });
+    return names;
+  };
+  const first = stage(() => {});
+  assert.deepEqual(stage(() => {}), first);
+  const newWasm = stage((dir) => fs.appendFileSync(path.join(dir, "gpu/sigpath-gpu_bg.wasm"), "!"));
+  assert.notEqual(newWasm.gpu, first.gpu);
+  assert.equal(newWasm.pool, first.pool);
+  const newPool = stage((dir) => fs.appendFileSync(path.join(dir, "pool-worker.js"), "\n"));
+  assert.notEqual(newPool.pool, first.pool);
+  assert.equal(newPool.gpu, first.gpu);
 });
 
 test("export then import in a fresh browser reproduces state() exactly", async () => {

@@ -2,7 +2,7 @@
 // and the CPU fallback when WebGPU is absent), progress, cancel, bad input.
 import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
-import { serve } from "./lib/server.mjs";
+import { serve, workerPath } from "./lib/server.mjs";
 import { launch, openPage, state, waitForPhase, screenshot } from "./lib/browser.mjs";
 import { configure, waitForConfig, recordProgress, stopRecording, trainAndWait } from "./lib/page.mjs";
 
@@ -204,7 +204,7 @@ for (const path of ["cpu", "webgpu"]) {
           "self.postMessage(new Uint8Array([0]));",
           "self.onmessage = () => setTimeout(() => { throw new Error('the device was lost (test)'); }, 50);",
         ].join("\n");
-        const broken = await serve({ overrides: { "gpu/sigpath-gpu_loader.js": { body: failing } } });
+        const broken = await serve({ overrides: { [workerPath("sigpath:gpu-worker")]: { body: failing } } });
         const { context, page, problems } = await openPage(browser, broken.url);
         try {
           await waitForPhase(page, ["idle", "ready"]);
@@ -230,7 +230,7 @@ for (const path of ["cpu", "webgpu"]) {
       });
 
       test("when the WebGPU trainer cannot be loaded, the run trains on the CPU and says why", async () => {
-        const broken = await serve({ overrides: { "gpu/sigpath-gpu_loader.js": { status: 404, body: "gone" } } });
+        const broken = await serve({ overrides: { [workerPath("sigpath:gpu-worker")]: { status: 404, body: "gone" } } });
         const { context, page, problems } = await openPage(browser, broken.url);
         try {
           await waitForPhase(page, ["idle", "ready"]);

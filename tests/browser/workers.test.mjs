@@ -4,7 +4,7 @@
 import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { serve } from "./lib/server.mjs";
+import { serve, workerPath } from "./lib/server.mjs";
 import { launch, openPage, state, waitForPhase, screenshot } from "./lib/browser.mjs";
 import { configure, waitForConfig, trainAndWait } from "./lib/page.mjs";
 
@@ -53,14 +53,15 @@ describe("clustering on workers", () => {
   });
 
   test("the workers cluster every layer, as the page does by itself", async () => {
+    const script = workerPath("sigpath:pool-worker");
     const server = await serve();
-    const missing = await serve({ overrides: { "pool-worker.js": { status: 404, body: "gone" } } });
+    const missing = await serve({ overrides: { [script]: { status: 404, body: "gone" } } });
     // A worker that starts, then fails its first job.
     const failing = 'self.onmessage = () => { self.onmessage = () => self.postMessage("it failed: stand-in"); self.postMessage("ready"); };';
-    const broken = await serve({ overrides: { "pool-worker.js": { body: failing } } });
+    const broken = await serve({ overrides: { [script]: { body: failing } } });
     try {
       const pooled = await clusterRun(browser, server, "workers");
-      assert.ok(server.requests.some((r) => r.endsWith("/pool-worker.js")), "the worker script was fetched");
+      assert.ok(server.requests.some((r) => r.endsWith(`/${script}`)), "the worker script was fetched");
       const expected = Math.min(Math.max(pooled.cores, 1), 4);
       assert.equal(pooled.timings.cluster_workers, expected);
       assert.deepEqual(pooled.problems, []);

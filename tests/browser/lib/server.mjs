@@ -2,12 +2,25 @@
 // the page under a sub-path and replace chosen files (a corrupted asset, a 404).
 import http from "node:http";
 import fs from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 // SIGPATH_DIST lets several builds be tested side by side (e.g. `trunk build --dist /tmp/x`).
 export const DIST = path.resolve(process.env.SIGPATH_DIST ?? path.resolve(here, "../../../dist"));
+
+/**
+ * Where the built page finds a worker's script, below the page: the content of
+ * its `<meta name="sigpath:gpu-worker">` or `"sigpath:pool-worker"` (content-hashed
+ * names, written by scripts/post-build.mjs), e.g. "pool-worker-0123456789abcdef.js".
+ */
+export function workerPath(meta, root = DIST) {
+  const html = readFileSync(path.join(root, "index.html"), "utf8");
+  const found = html.match(new RegExp(`<meta name="${meta}" content="\\./([^"]+)"`));
+  if (!found) throw new Error(`${root}/index.html has no <meta name="${meta}">: build the page with scripts/build.sh`);
+  return found[1];
+}
 
 const TYPES = {
   ".html": "text/html; charset=utf-8",
