@@ -15,6 +15,7 @@ import { parseArgs } from "node:util";
 import { chromium } from "playwright-core";
 import { serve, ROOT, DIST } from "./lib/server.mjs";
 import { summary, fmt, table } from "./lib/stats.mjs";
+import { workerPath } from "../browser/lib/server.mjs";
 
 const HELP = `usage: node tests/bench/bench.mjs [options]
   --build               run 'bash scripts/build.sh' first (otherwise dist/ is used as it is)
@@ -493,6 +494,14 @@ async function wasmSizes() {
       return [];
     }
   };
+  // The trainer's wasm sits beside the loader the page names (gpu/<content hash>/, scripts/post-build.mjs).
+  const trainerDir = () => {
+    try {
+      return path.dirname(workerPath("sigpath:gpu-worker", PAGE_DIR));
+    } catch {
+      return "gpu";
+    }
+  };
   const measure = async (file) => {
     if (!file) return null;
     const body = await fs.readFile(path.join(PAGE_DIR, file));
@@ -500,8 +509,7 @@ async function wasmSizes() {
   };
   return {
     page: await measure((await list("."))[0]),
-    // In gpu/<content hash>/ (scripts/post-build.mjs).
-    webgpu_trainer: await measure((await list(path.join("gpu", (await fs.readdir(path.join(PAGE_DIR, "gpu")).catch(() => []))[0] ?? "")))[0]),
+    webgpu_trainer: await measure((await list(trainerDir()))[0]),
   };
 }
 
