@@ -113,13 +113,17 @@ pub fn worker_error_text(event: &web_sys::Event) -> String {
         .unwrap_or_else(|| "its script could not be loaded".into())
 }
 
-/// The `content` of the page's `<meta name="{name}">`: how the build
-/// (scripts/post-build.mjs) tells the page the content-hashed names of its
-/// workers' scripts.
-pub fn page_meta(name: &str) -> Option<String> {
-    let document = web_sys::window()?.document()?;
-    let meta = document.query_selector(&format!("meta[name=\"{name}\"]")).ok()??;
-    meta.get_attribute("content").filter(|c| !c.is_empty())
+/// The URL of a worker's script, from the page's `<meta name="{meta}">`: the
+/// build (scripts/post-build.mjs) names the scripts by their content and
+/// writes the names there. Missing, it is an error, not a guess at a fixed
+/// name, which could be an older build's file in the browser's cache.
+pub fn worker_script(meta: &str) -> Result<String, String> {
+    let content = || {
+        let document = web_sys::window()?.document()?;
+        let element = document.query_selector(&format!("meta[name=\"{meta}\"]")).ok()??;
+        element.get_attribute("content").filter(|c| !c.is_empty())
+    };
+    content().ok_or_else(|| format!("the page does not name the script (no <meta name=\"{meta}\">)"))
 }
 
 /// A note for developers in the browser's console (nothing the visitor needs

@@ -14,7 +14,7 @@ use crate::core::config::ExperimentConfig;
 use crate::core::data::Subset;
 use crate::core::train::remote::{self, TrainRequest, WorkerEvent};
 
-use super::browser::{js_error_text, page_meta, sleep_ms, worker_error_text};
+use super::browser::{js_error_text, sleep_ms, worker_error_text, worker_script};
 
 /// The page's meta tag naming the worker's entry (scripts/build-gpu-worker.sh
 /// writes it, scripts/post-build.mjs moves it under its content hash).
@@ -35,7 +35,7 @@ impl GpuWorker {
     pub fn spawn() -> Result<Self, String> {
         let options = WorkerOptions::new();
         options.set_type(WorkerType::Module);
-        let url = page_meta(WORKER_META).ok_or_else(|| format!("the page does not name its script (no <meta name=\"{WORKER_META}\">)"))?;
+        let url = worker_script(WORKER_META)?;
         let worker = Worker::new_with_options(&url, &options).map_err(|e| js_error_text(&e))?;
         let inbox: Rc<RefCell<VecDeque<WorkerEvent>>> = Rc::default();
 

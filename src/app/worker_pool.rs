@@ -31,7 +31,7 @@ use web_sys::{Event, MessageEvent, Worker, WorkerOptions, WorkerType};
 
 use crate::core::jobs::{self, Answer, Job, JobQueue, JobRunner};
 
-use super::browser::{js_error_text, page_meta, worker_error_text};
+use super::browser::{js_error_text, worker_error_text, worker_script};
 
 /// The page's meta tag naming the workers' script (assets/pool-worker.js,
 /// renamed by its content hash in scripts/post-build.mjs).
@@ -113,7 +113,7 @@ impl WorkerPool {
         Reflect::set(&hello, &"glue".into(), &glue.into()).map_err(|e| js_error_text(&e))?;
         Reflect::set(&hello, &"module".into(), &wasm_bindgen::module()).map_err(|e| js_error_text(&e))?;
 
-        let url = page_meta(WORKER_META).ok_or_else(|| format!("the page does not name the workers' script (no <meta name=\"{WORKER_META}\">)"))?;
+        let url = worker_script(WORKER_META)?;
         let inbox: Rc<RefCell<Inbox>> = Rc::default();
         let mut workers = Vec::with_capacity(count);
         for index in 0..count {
