@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Every test: the host tests of the core (cargo test, burn's CPU backend), then
-# the release page built into dist/ and driven in headless Chromium, with and
-# without WebGPU. Screenshots and logs go to tests/output/.
+# Every test: the host tests of the core (cargo test, burn's CPU backend), the
+# bench's arithmetic (node), then the release page built into dist/ and driven
+# in headless Chromium, with and without WebGPU. Screenshots and logs go to tests/output/.
 set -euo pipefail
 here="$(dirname "${BASH_SOURCE[0]}")"
 bash "$here/setup.sh"
@@ -13,6 +13,9 @@ step() { printf '\n\033[1m== %s ==\033[0m\n' "$*"; }
 
 step "host tests (cargo test)"
 cargo test --all-targets
+
+step "the bench's arithmetic (node --test, no browser)"
+node --test tests/bench/
 
 step "release build of the page (trunk)"
 bash "$here/build.sh"
