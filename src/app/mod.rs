@@ -9,6 +9,7 @@ pub mod loader;
 pub mod ood;
 pub mod persist;
 pub mod probe;
+pub mod reveal;
 pub mod runner;
 pub mod session;
 pub mod state;

@@ -460,6 +460,7 @@ pub async fn restore(state: AppState, keeping: Keeping, bytes: Vec<u8>, origin: 
     }
 
     GENERATION.with(|g| g.set(g.get() + 1));
+    let generation = GENERATION.with(Cell::get);
     let config = results.config.clone();
     let training = shown_training(&results);
     super::probe::clear(state);
@@ -478,20 +479,23 @@ pub async fn restore(state: AppState, keeping: Keeping, bytes: Vec<u8>, origin: 
         s.weights = Some(weights);
     });
     let k = results.layers.iter().map(|l| l.k_override()).collect();
-    state.results.set(Some(results));
     if !startup {
         state.error.set(None);
     }
-    state.phase.set(Phase::Ready);
+    // The views mount a section per task, then the phase is "ready".
+    if !super::reveal::show_results(state, results).await {
+        // A newer experiment (an import) took over meanwhile and shows itself.
+        return Ok(());
+    }
     mark("sigpath:restore-shown");
     keeping.shown.set(Some(match &origin {
         Origin::Demo => "The demo: a network trained ahead of time with the default settings. Train your own any time.".into(),
         Origin::Kept(at) => format!("Your last experiment, kept in this browser ({}).", describe_time(*at)),
         Origin::File(name) => format!("The experiment file {name}."),
     }));
-    let generation = GENERATION.with(Cell::get);
     if startup {
         // Already stored (or shipped): nothing to save until something changes.
+        // Set before the change tracker sees the views whole (`track_changes`).
         LAST_KEY.with(|l| *l.borrow_mut() = Some(SaveKey { generation, k, view }));
     }
     Ok(())
@@ -616,6 +620,12 @@ async fn forget_now(state: AppState) {
 /// Save again when the visitor changes K or the view of the experiment on screen.
 fn track_changes(state: AppState) {
     Effect::new(move |_| {
+        // Results still going up on screen are not the visitor's change: who
+        // shows them (`restore`, `run_ended`) says whether they need saving,
+        // in the task that completes them, before this runs again.
+        if !super::reveal::all_shown(state) {
+            return;
+        }
         let k = state.results.with(|r| r.as_ref().map(|r| r.layers.iter().map(|l| l.k_override()).collect::<Vec<_>>()));
         let view = ViewOptions { color: state.color_mode.get(), pair: state.pair.get() };
         let Some(k) = k else { return };

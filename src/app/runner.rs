@@ -54,6 +54,7 @@ pub fn start(state: AppState) {
     state.error.set(None);
     state.notice.set(None);
     state.results.set(None);
+    super::reveal::abandon(state);
     state.probe.set(None);
     state.ood.set(None);
     state.curves.set(Curves::default());
@@ -371,8 +372,8 @@ async fn run(state: AppState, config: ExperimentConfig, run_id: u64) -> Result<(
         s.weights = Some(weights);
     });
     state.training.set(Some(results.training.clone()));
-    state.results.set(Some(results));
-    state.phase.set(Phase::Ready);
+    // The views mount a section per task; "ready" once they all have.
+    super::reveal::show_results(state, results).await;
     Ok(())
 }
 

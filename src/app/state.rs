@@ -153,6 +153,9 @@ pub struct AppState {
     pub color_mode: RwSignal<ColorMode>,
     /// Images picked out in the scatters while another view is hovered.
     pub highlight: RwSignal<Option<Highlight>>,
+    /// How many stages of the results' views have mounted (`reveal.rs`);
+    /// `reveal::VIEW_STAGES` when all have.
+    pub view_stage: RwSignal<u8>,
 }
 
 impl AppState {
@@ -190,6 +193,7 @@ impl AppState {
             notice: RwSignal::new(None),
             color_mode: RwSignal::new(ColorMode::default()),
             highlight: RwSignal::new(None),
+            view_stage: RwSignal::new(super::reveal::VIEW_STAGES),
         }
     }
 

@@ -19,7 +19,7 @@ use dataset_view::DatasetView;
 use draw::DrawPanel;
 use layers_panel::LayersPanel;
 use train_panel::{TrainControls, TrainingPanel};
-use widgets::{BackendBadge, ErrorBanner, ProgressBar};
+use widgets::{BackendBadge, ErrorBanner, ProgressBar, Staged};
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -56,12 +56,17 @@ pub fn App() -> impl IntoView {
             </aside>
             <div class="main-column">
                 <TrainingPanel/>
-                <Show when=move || state.results.with(Option::is_some)>
-                    <DrawPanel/>
-                </Show>
-                <LayersPanel/>
+                // A finished run's sections mount a task apart, in this order (`app::reveal`).
+                <Staged stage=1>
+                    <Show when=move || state.results.with(Option::is_some)>
+                        <DrawPanel/>
+                    </Show>
+                    <LayersPanel/>
+                </Staged>
                 <views::ViewsPanel/>
-                <findings::FindingsPanel/>
+                <Staged stage=5>
+                    <findings::FindingsPanel/>
+                </Staged>
                 <section class="panel data">
                     <DatasetView/>
                 </section>

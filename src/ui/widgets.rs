@@ -1,4 +1,5 @@
-//! Small pieces shared by the page: error banner, progress bar, backend badge.
+//! Small pieces shared by the page: error banner, progress bar, backend badge,
+//! and the gate that mounts a run's views a section at a time.
 
 use leptos::prelude::*;
 
@@ -47,4 +48,14 @@ pub fn BackendBadge() -> impl IntoView {
         None => "backend: chosen when you train".to_string(),
     };
     view! { <span class="badge" data-testid="backend-badge">{text}</span> }
+}
+
+/// Its children once the results on screen have mounted up to `stage`
+/// (`app::reveal`): a new run's sections go up a task apart, so the page keeps
+/// taking input between them. They stay mounted while K or the view changes.
+#[component]
+pub fn Staged(stage: u8, children: ChildrenFn) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let reached = move || state.view_stage.get() >= stage;
+    view! { <Show when=reached>{children()}</Show> }
 }

@@ -436,3 +436,106 @@ describe("the full MNIST test set (10,000 points per scatter)", () => {
     }
   });
 });
+
+/** From the page's first script on: each time a run's results go up (the
+ * layer table appears), what the page holds then, one task later, and when
+ * body[data-phase] turns "ready". In `window.__reveal`, a record per showing. */
+function watchReveal() {
+  window.__reveal = [];
+  const sections = () => ({
+    phase: document.body?.dataset.phase ?? null,
+    flow: document.querySelectorAll('[data-testid="layer-flow"]').length,
+    scatters: document.querySelectorAll('[data-testid^="scatter-h"]').length,
+    heatmaps: document.querySelectorAll('[data-testid^="heatmap-"]').length,
+    contingency: document.querySelectorAll('[data-testid^="contingency-"]').length,
+    findings: document.querySelectorAll('[data-testid="findings"]').length,
+  });
+  let current = null;
+  new MutationObserver(() => {
+    const table = document.querySelector('[data-testid="layer-table"]') != null;
+    if (table && current == null) {
+      current = { first: sections() };
+      window.__reveal.push(current);
+      // A posted message: it runs after the tasks the page has queued so far (its own yields), in order.
+      const channel = new MessageChannel();
+      const record = current;
+      channel.port1.onmessage = () => { record.next = sections(); };
+      channel.port2.postMessage(null);
+    } else if (!table) {
+      current = null;
+    }
+    if (current && !current.atReady && document.body?.dataset.phase === "ready") current.atReady = sections();
+  }).observe(document, { childList: true, subtree: true, attributes: true, attributeFilter: ["data-phase"] });
+}
+
+describe("a run's views go up a section per task", () => {
+  // Mounted in one task they held the page for 220 to 320 ms after the demo
+  // loaded; a task later the last sections must still be to come, and the
+  // page must not say "ready" before they are all there.
+  const whole = { flow: 1, scatters: 2, heatmaps: 2, contingency: 2, findings: 1 };
+  const checkRecord = (record, what) => {
+    assert.ok(record?.next, `${what}: the page was watched a task after the first section`);
+    assert.equal(record.first.contingency, 0, `${what}: the tables come after the layer table`);
+    assert.equal(record.next.contingency + record.next.findings, 0, `${what}: a task later the last sections are still to come: ${JSON.stringify(record.next)}`);
+    assert.notEqual(record.next.phase, "ready", `${what}: not "ready" before every section is there`);
+    const { phase, ...atReady } = record.atReady ?? {};
+    assert.equal(phase, "ready", `${what}: the phase turned ready`);
+    assert.deepEqual(atReady, whole, `${what}: at "ready" every section is there`);
+  };
+
+  test("the demo at load, then a run trained in the page", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const page = await context.newPage();
+      await page.addInitScript(watchReveal);
+      await page.goto(server.url);
+      await waitForPhase(page, "ready");
+      const demo = await page.evaluate(() => window.__reveal);
+      assert.equal(demo.length, 1, "the demo went up once");
+      checkRecord(demo[0], "the demo");
+
+      await train(page, { classes: [1, 3, 7], fields: { per_class: 100, epochs: 1, batch_size: 32 } }, { classes: [1, 3, 7], per_class: 100, epochs: 1 });
+      const records = await page.evaluate(() => window.__reveal);
+      assert.equal(records.length, 2, "the trained run went up once more");
+      checkRecord(records[1], "the trained run");
+      await screenshot(page, "views-after-staged-reveal");
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("Train pressed while the demo goes up: the page says ready only when the run has finished", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const page = await context.newPage();
+      await page.addInitScript(() => {
+        window.__phases = [];
+        let pressed = false;
+        new MutationObserver(() => {
+          const phase = document.body?.dataset.phase;
+          if (phase && window.__phases.at(-1) !== phase) window.__phases.push(phase);
+          // The demo's first section is up and the rest is to come: press Train now.
+          if (!pressed && document.querySelector('[data-testid="layer-table"]')) {
+            pressed = true;
+            const button = document.querySelector('[data-testid="train-button"]');
+            window.__pressed = { at: window.__phases.length, phase, disabled: button?.disabled ?? null, flow: document.querySelector('[data-testid="layer-flow"]') != null };
+            button?.click();
+          }
+        }).observe(document, { childList: true, subtree: true, attributes: true, attributeFilter: ["data-phase"] });
+      });
+      await page.goto(server.url);
+      await page.waitForFunction(() => window.__pressed);
+      const pressed = await page.evaluate(() => window.__pressed);
+      assert.equal(pressed.disabled, false, "Train could be pressed");
+      assert.equal(pressed.flow, false, "it was pressed while the demo's views were still going up");
+      // The default settings: all of MNIST, one epoch.
+      await page.waitForFunction(() => window.__phases.includes("analyzing") && document.body.dataset.phase === "ready", null, { timeout: 900_000 });
+      const phases = await page.evaluate(() => window.__phases);
+      assert.deepEqual(phases.slice(pressed.at), ["training", "analyzing", "ready"], `phases from the press on: ${phases.join(" → ")}`);
+      assert.match(await page.getByTestId("experiment-origin").textContent(), /trained in this page/);
+      assert.deepEqual(await page.evaluate(() => document.querySelectorAll('[data-testid^="contingency-"]').length), 2, "the run's views are there");
+    } finally {
+      await context.close();
+    }
+  });
+});

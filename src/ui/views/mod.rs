@@ -23,6 +23,7 @@ use crate::core::results::RunResults;
 use crate::core::share::link::ColorMode;
 
 use super::dataset_view::paint_images;
+use super::widgets::Staged;
 
 /// What the shared tooltip shows.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -249,31 +250,42 @@ pub fn ViewsPanel() -> impl IntoView {
             <section class="panel views" aria-label="Views of the run">
                 <h2>"The paths of the whole data set"</h2>
                 <p class="hint">"From each image's true class (left) through its cluster at every hidden layer to the network's prediction (right). Band width is the number of images; colour is the true class. The white line is the probe's own path."</p>
-                <flow::FlowView/>
+                // Each group mounts a task after the one before (`app::reveal`).
+                <Staged stage=2>
+                    <flow::FlowView/>
+                </Staged>
                 <div class="views-toolbar">
                     <ColorModeSelect/>
                     <HighlightNote/>
                 </div>
                 <h3>"Signatures in the plane of their two main directions (PCA)"</h3>
                 <p class="hint">"Hover an image to see it; click it to follow its path. Wheel or +/− to zoom, drag or arrow keys to pan, 0 to reset; with the chart focused, Enter follows the image at the cross."</p>
-                <div class="views-grid">
-                    {move || layers.get().into_iter().enumerate().map(|(index, name)| view! {
-                        <scatter::ScatterView index name/>
-                    }).collect_view()}
-                </div>
+                <Staged stage=3>
+                    <div class="views-grid">
+                        {move || layers.get().into_iter().enumerate().map(|(index, name)| view! {
+                            <scatter::ScatterView index name/>
+                        }).collect_view()}
+                    </div>
+                </Staged>
                 <h3>"How many clusters?"</h3>
-                <silhouette::SilhouetteView/>
+                <Staged stage=4>
+                    <silhouette::SilhouetteView/>
+                </Staged>
                 <h3>"Activations"</h3>
                 <p class="hint">"Left: every image as a row (grouped by cluster, nearest to the centre first), every neuron as a column. Right: the mean activation of each class."</p>
-                {move || layers.get().into_iter().enumerate().map(|(index, name)| view! {
-                    <heatmap::HeatmapView index name/>
-                }).collect_view()}
-                <h3>"Clusters against classes"</h3>
-                <div class="views-grid">
+                <Staged stage=4>
                     {move || layers.get().into_iter().enumerate().map(|(index, name)| view! {
-                        <contingency::ContingencyView index name/>
+                        <heatmap::HeatmapView index name/>
                     }).collect_view()}
-                </div>
+                </Staged>
+                <h3>"Clusters against classes"</h3>
+                <Staged stage=5>
+                    <div class="views-grid">
+                        {move || layers.get().into_iter().enumerate().map(|(index, name)| view! {
+                            <contingency::ContingencyView index name/>
+                        }).collect_view()}
+                    </div>
+                </Staged>
             </section>
             <Tooltip/>
         </Show>
