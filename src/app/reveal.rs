@@ -2,8 +2,8 @@
 //!
 //! Every view of a run mounts when its results arrive: mounted in one task,
 //! they held the page for 220 to 320 ms after the demo loaded (long tasks
-//! measured in headless Chromium, 2026-11-30), and as long again after each
-//! training run. The sections (`ui::widgets::Staged`) wait for their stage
+//! measured in headless Chromium, 2026-11-30), and the same views mount when a
+//! training run finishes. The sections (`ui::widgets::Staged`) wait for their stage
 //! instead; this raises the stage one task at a time and only then says
 //! "ready", so whoever reads the page at `Phase::Ready` (the visitor's
 //! keyboard, the tests, notebooks) finds it whole.
@@ -23,7 +23,8 @@ use super::state::AppState;
 pub const VIEW_STAGES: u8 = 5;
 
 thread_local! {
-    /// The newest call of [`show_results`]; an older one stops raising stages.
+    /// The newest showing ([`show_results`]) or run start ([`abandon`]): a
+    /// showing that is no longer the newest stops raising stages.
     static NEWEST: Cell<u64> = const { Cell::new(0) };
 }
 
