@@ -27,9 +27,9 @@ use sigpath::core::data::idx::{decode_images, decode_labels};
 use sigpath::core::data::subset::select_indices;
 use sigpath::core::data::{ClassSet, Dataset, DatasetKind, LabeledImages, Subset};
 use sigpath::core::findings::{
-    DetectorKind, DetectorScores, FixedDetectors, SignatureAccumulator, foreign_chunk, foreign_finding, foreign_images, ink_scores, mahalanobis_distances,
-    emergence_finding, fit_mahalanobis, pair_finding,
-    nearest_centre_distances,
+    DetectorKind, DetectorScores, FixedDetectors, SignatureAccumulator, emergence_finding, fit_mahalanobis,
+    foreign_chunk, foreign_finding, foreign_images, ink_scores, mahalanobis_distances, nearest_centre_distances,
+    pair_finding,
 };
 use sigpath::core::results::RunResults;
 use sigpath::core::signature::{Signatures, extract};
@@ -62,7 +62,9 @@ fn radius_normalised(centres: &Array2<f32>, labels: &[usize], eval: &Array2<f32>
         .into_iter()
         .map(|row| {
             (0..k)
-                .map(|c| row.iter().zip(centres.row(c)).map(|(a, b)| f64::from(a - b).powi(2)).sum::<f64>().sqrt() / rms[c])
+                .map(|c| {
+                    row.iter().zip(centres.row(c)).map(|(a, b)| f64::from(a - b).powi(2)).sum::<f64>().sqrt() / rms[c]
+                })
                 .fold(f64::INFINITY, f64::min) as f32
         })
         .collect()
@@ -136,7 +138,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let train_split = load("mnist", "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz")?;
     let test_split = load("mnist", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")?;
-    let animals = Dataset::split_animals(load("animals", "animal-images-idx3-ubyte.gz", "animal-labels-idx1-ubyte.gz")?);
+    let animals =
+        Dataset::split_animals(load("animals", "animal-images-idx3-ubyte.gz", "animal-labels-idx1-ubyte.gz")?);
     let classes = ClassSet::new(&config.classes, DatasetKind::Mnist.class_count())?;
     let train = Subset::new(&train_split, &classes, config.per_class, config.seed, "training")?;
     let eval_indices = select_indices(&test_split, &classes, None, config.seed, "test")?;
@@ -208,7 +211,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("  {:<40} {:.4}", d.label(), d.auroc.unwrap_or(f64::NAN));
     }
     if let Some(best) = finding.best_layer() {
-        println!("best layer (nearest centre): {} AUROC {:.4}", best.layer.as_deref().unwrap_or("?"), best.auroc.unwrap_or(0.0));
+        println!(
+            "best layer (nearest centre): {} AUROC {:.4}",
+            best.layer.as_deref().unwrap_or("?"),
+            best.auroc.unwrap_or(0.0)
+        );
     }
     println!("\n{}", emergence_finding(&results).sentence);
     let started = Instant::now();
@@ -280,7 +287,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let picks = select_indices(&train_split, &classes, Some(1000), seed ^ 0xABCD, "training")?;
         let held = Subset::from_indices(&train_split, &classes, &picks);
         let held_sigs = block_on(extract(&model, &held, &device))?;
-        println!("\nHeld-out check: {} training digits vs Animal-Shape, same centres and class means:", held_sigs.len());
+        println!(
+            "\nHeld-out check: {} training digits vs Animal-Shape, same centres and class means:",
+            held_sigs.len()
+        );
         let models = fit_mahalanobis(&results)?;
         for (index, layer) in results.layers.iter().enumerate() {
             let m_in = mahalanobis_distances(&models[index], held_sigs.layers[index].values.view(), 0..usize::MAX)?;

@@ -8,9 +8,7 @@ use std::rc::Rc;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters_backend::{
-    BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingErrorKind,
-};
+use plotters_backend::{BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingErrorKind};
 use plotters_svg::SVGBackend;
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -55,19 +53,12 @@ fn num(el: &str, name: &str) -> f64 {
 /// Text contents, in drawing order.
 fn texts(svg: &str) -> Vec<String> {
     let lines: Vec<&str> = svg.lines().collect();
-    lines
-        .windows(2)
-        .filter(|w| w[0].starts_with("<text "))
-        .map(|w| w[1].trim().to_string())
-        .collect()
+    lines.windows(2).filter(|w| w[0].starts_with("<text ")).map(|w| w[1].trim().to_string()).collect()
 }
 
 fn filled_rects(svg: &str, color: RGBColor) -> Vec<&str> {
     let c = hex(color);
-    elements(svg, "rect")
-        .into_iter()
-        .filter(|r| attr(r, "fill") == Some(c.as_str()))
-        .collect()
+    elements(svg, "rect").into_iter().filter(|r| attr(r, "fill") == Some(c.as_str())).collect()
 }
 
 fn labels(v: &[&str]) -> Vec<String> {
@@ -89,13 +80,7 @@ struct Counts {
 
 impl Counts {
     fn total(&self) -> usize {
-        self.pixels
-            + self.lines
-            + self.rects
-            + self.paths
-            + self.polygons
-            + self.circles
-            + self.texts
+        self.pixels + self.lines + self.rects + self.paths + self.polygons + self.circles + self.texts
     }
 }
 
@@ -115,11 +100,7 @@ impl DrawingBackend for CountingBackend {
     fn present(&mut self) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
         Ok(())
     }
-    fn draw_pixel(
-        &mut self,
-        _: BackendCoord,
-        _: BackendColor,
-    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+    fn draw_pixel(&mut self, _: BackendCoord, _: BackendColor) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
         self.counts.borrow_mut().pixels += 1;
         Ok(())
     }
@@ -179,17 +160,9 @@ impl DrawingBackend for CountingBackend {
     }
 }
 
-fn counting<R>(
-    w: u32,
-    h: u32,
-    f: impl FnOnce(&DrawingArea<CountingBackend, Shift>) -> R,
-) -> (Counts, R) {
+fn counting<R>(w: u32, h: u32, f: impl FnOnce(&DrawingArea<CountingBackend, Shift>) -> R) -> (Counts, R) {
     let counts = Rc::new(RefCell::new(Counts::default()));
-    let area = CountingBackend {
-        size: (w, h),
-        counts: counts.clone(),
-    }
-    .into_drawing_area();
+    let area = CountingBackend { size: (w, h), counts: counts.clone() }.into_drawing_area();
     let r = f(&area);
     drop(area);
     let c = *counts.borrow();
@@ -203,10 +176,7 @@ fn random_points(n: usize, seed: u64) -> (Vec<[f32; 2]>, Vec<usize>) {
     for _ in 0..n {
         let c = rng.gen_range(0..10usize);
         let (cx, cy) = ((c as f32 * 0.7).cos() * 5.0, (c as f32 * 0.7).sin() * 5.0);
-        pts.push([
-            cx + rng.gen_range(-2.0..2.0f32),
-            cy + rng.gen_range(-2.0..2.0f32),
-        ]);
+        pts.push([cx + rng.gen_range(-2.0..2.0f32), cy + rng.gen_range(-2.0..2.0f32)]);
         cats.push(c);
     }
     (pts, cats)
@@ -221,20 +191,12 @@ fn palette_has_ten_distinct_categories_and_a_monotone_sequential_map() {
     assert_eq!(palette::categorical(13), palette::categorical(3));
     // Viridis gets lighter from low to high.
     let luma = |c: RGBColor| 0.2126 * c.0 as f64 + 0.7152 * c.1 as f64 + 0.0722 * c.2 as f64;
-    let l: Vec<f64> = (0..=20)
-        .map(|i| luma(palette::sequential(i as f64 / 20.0)))
-        .collect();
+    let l: Vec<f64> = (0..=20).map(|i| luma(palette::sequential(i as f64 / 20.0))).collect();
     assert!(l.windows(2).all(|w| w[1] > w[0]), "{l:?}");
     assert_eq!(palette::sequential(-3.0), palette::sequential(0.0));
     assert_eq!(palette::sequential(f64::NAN), palette::sequential(0.0));
-    assert_eq!(
-        palette::text_on(palette::sequential(0.0)),
-        RGBColor(255, 255, 255)
-    );
-    assert_eq!(
-        palette::text_on(palette::sequential(1.0)),
-        RGBColor(0, 0, 0)
-    );
+    assert_eq!(palette::text_on(palette::sequential(0.0)), RGBColor(255, 255, 255));
+    assert_eq!(palette::text_on(palette::sequential(1.0)), RGBColor(0, 0, 0));
 }
 
 // ---------------------------------------------------------------- scatter
@@ -244,14 +206,8 @@ fn scatter_draws_one_square_per_point_in_its_category_colour_and_a_legend() {
     let points: Vec<[f32; 2]> = (0..12).map(|i| [i as f32, (i * i) as f32 * 0.1]).collect();
     let cats: Vec<usize> = (0..12).map(|i| i % 3).collect();
     let legend = labels(&["zero", "one", "two"]);
-    let data = ScatterData {
-        points: &points,
-        categories: &cats,
-        legend: &legend,
-    };
-    let (svg, geo) = render(500, 400, |a| {
-        draw_scatter(a, &data, &ScatterOptions::default())
-    });
+    let data = ScatterData { points: &points, categories: &cats, legend: &legend };
+    let (svg, geo) = render(500, 400, |a| draw_scatter(a, &data, &ScatterOptions::default()));
     let geo = geo.unwrap();
     assert_eq!(geo.drawn_points, 12);
     for c in 0..3 {
@@ -277,8 +233,7 @@ fn scatter_draws_one_square_per_point_in_its_category_colour_and_a_legend() {
         let (x, y) = (px.round() as i32 - half, py.round() as i32 - half);
         let needle = format!("<rect x=\"{x}\" y=\"{y}\" width=\"{}\"", geo.point_px);
         assert!(
-            svg.lines()
-                .any(|l| l.starts_with(&needle) && l.contains(&hex(palette::categorical(c)))),
+            svg.lines().any(|l| l.starts_with(&needle) && l.contains(&hex(palette::categorical(c)))),
             "point {p:?} not at ({x}, {y})"
         );
     }
@@ -289,24 +244,9 @@ fn scatter_scales_points_with_the_device_pixel_ratio() {
     let points = vec![[0.0f32, 0.0], [1.0, 1.0]];
     let cats = vec![0, 0];
     let legend = labels(&["a"]);
-    let data = ScatterData {
-        points: &points,
-        categories: &cats,
-        legend: &legend,
-    };
-    let (_, g1) = render(400, 300, |a| {
-        draw_scatter(a, &data, &ScatterOptions::default())
-    });
-    let (_, g2) = render(800, 600, |a| {
-        draw_scatter(
-            a,
-            &data,
-            &ScatterOptions {
-                scale: 2.0,
-                ..Default::default()
-            },
-        )
-    });
+    let data = ScatterData { points: &points, categories: &cats, legend: &legend };
+    let (_, g1) = render(400, 300, |a| draw_scatter(a, &data, &ScatterOptions::default()));
+    let (_, g2) = render(800, 600, |a| draw_scatter(a, &data, &ScatterOptions { scale: 2.0, ..Default::default() }));
     assert_eq!(g2.unwrap().point_px, 2 * g1.unwrap().point_px);
 }
 
@@ -315,34 +255,20 @@ fn scatter_dims_everything_outside_the_highlight() {
     let points: Vec<[f32; 2]> = (0..10).map(|i| [i as f32, i as f32]).collect();
     let cats = vec![0; 10];
     let legend = labels(&["only"]);
-    let data = ScatterData {
-        points: &points,
-        categories: &cats,
-        legend: &legend,
-    };
+    let data = ScatterData { points: &points, categories: &cats, legend: &legend };
     let hl = [2usize, 7];
-    let opts = ScatterOptions {
-        highlight: Some(&hl),
-        ..Default::default()
-    };
+    let opts = ScatterOptions { highlight: Some(&hl), ..Default::default() };
     let (svg, geo) = render(400, 300, |a| draw_scatter(a, &data, &opts));
     let w = geo.unwrap().point_px as f64;
-    let bright = filled_rects(&svg, palette::categorical(0))
-        .into_iter()
-        .filter(|r| num(r, "width") == w)
-        .count();
+    let bright = filled_rects(&svg, palette::categorical(0)).into_iter().filter(|r| num(r, "width") == w).count();
     let dim = filled_rects(&svg, palette::dimmed(palette::categorical(0)))
         .into_iter()
         .filter(|r| num(r, "width") == w)
         .count();
     assert_eq!((bright, dim), (2, 8));
     // Highlighted points are drawn after (on top of) the dimmed ones.
-    let last_dim = svg
-        .rfind(&hex(palette::dimmed(palette::categorical(0))))
-        .unwrap();
-    let first_bright = svg
-        .find(&format!("fill=\"{}\"", hex(palette::categorical(0))))
-        .unwrap();
+    let last_dim = svg.rfind(&hex(palette::dimmed(palette::categorical(0)))).unwrap();
+    let first_bright = svg.find(&format!("fill=\"{}\"", hex(palette::categorical(0)))).unwrap();
     assert!(first_bright > last_dim);
 }
 
@@ -351,39 +277,20 @@ fn scatter_view_clips_points_and_probe_gets_its_own_marker() {
     let points: Vec<[f32; 2]> = (0..10).map(|i| [i as f32, 0.0]).collect();
     let cats = vec![1; 10];
     let legend = labels(&["a", "b"]);
-    let data = ScatterData {
-        points: &points,
-        categories: &cats,
-        legend: &legend,
-    };
+    let data = ScatterData { points: &points, categories: &cats, legend: &legend };
     let view = ViewRect::new(2.5, 6.5, -1.0, 1.0);
-    let opts = ScatterOptions {
-        view: Some(view),
-        probe: Some([4.0, 0.5]),
-        ..Default::default()
-    };
+    let opts = ScatterOptions { view: Some(view), probe: Some([4.0, 0.5]), ..Default::default() };
     let (svg, geo) = render(400, 300, |a| draw_scatter(a, &data, &opts));
     let geo = geo.unwrap();
     assert_eq!(geo.drawn_points, 4); // x = 3, 4, 5, 6
     assert_eq!(geo.frame.view, view);
     let circles = elements(&svg, "circle");
     assert!(circles.iter().any(|c| attr(c, "fill") == Some("#FFFFFF")));
-    assert!(
-        circles
-            .iter()
-            .any(|c| attr(c, "stroke") == Some("#000000") && attr(c, "fill") == Some("none"))
-    );
+    assert!(circles.iter().any(|c| attr(c, "stroke") == Some("#000000") && attr(c, "fill") == Some("none")));
     let (px, py) = geo.frame.to_pixel(4.0, 0.5);
-    assert!(
-        circles
-            .iter()
-            .any(|c| num(c, "cx") == px.round() && num(c, "cy") == py.round())
-    );
+    assert!(circles.iter().any(|c| num(c, "cx") == px.round() && num(c, "cy") == py.round()));
 
-    let opts = ScatterOptions {
-        view: Some(view),
-        ..Default::default()
-    };
+    let opts = ScatterOptions { view: Some(view), ..Default::default() };
     let (svg, _) = render(400, 300, |a| draw_scatter(a, &data, &opts));
     assert!(elements(&svg, "circle").is_empty());
 }
@@ -396,74 +303,38 @@ fn scatter_rejects_inconsistent_input() {
     let r = render(300, 200, |a| {
         draw_scatter(
             a,
-            &ScatterData {
-                points: &points,
-                categories: &bad_cat,
-                legend: &legend,
-            },
+            &ScatterData { points: &points, categories: &bad_cat, legend: &legend },
             &ScatterOptions::default(),
         )
     })
     .1;
-    assert!(matches!(
-        r,
-        Err(ChartError::IndexOutOfRange {
-            index: 2,
-            len: 2,
-            ..
-        })
-    ));
+    assert!(matches!(r, Err(ChartError::IndexOutOfRange { index: 2, len: 2, .. })));
     let short = vec![0];
     let r = render(300, 200, |a| {
         draw_scatter(
             a,
-            &ScatterData {
-                points: &points,
-                categories: &short,
-                legend: &legend,
-            },
+            &ScatterData { points: &points, categories: &short, legend: &legend },
             &ScatterOptions::default(),
         )
     })
     .1;
-    assert!(matches!(
-        r,
-        Err(ChartError::LengthMismatch {
-            expected: 2,
-            got: 1,
-            ..
-        })
-    ));
+    assert!(matches!(r, Err(ChartError::LengthMismatch { expected: 2, got: 1, .. })));
     let cats = vec![0, 1];
     let hl = [5usize];
     let r = render(300, 200, |a| {
         draw_scatter(
             a,
-            &ScatterData {
-                points: &points,
-                categories: &cats,
-                legend: &legend,
-            },
-            &ScatterOptions {
-                highlight: Some(&hl),
-                ..Default::default()
-            },
+            &ScatterData { points: &points, categories: &cats, legend: &legend },
+            &ScatterOptions { highlight: Some(&hl), ..Default::default() },
         )
     })
     .1;
-    assert!(matches!(
-        r,
-        Err(ChartError::IndexOutOfRange { index: 5, .. })
-    ));
+    assert!(matches!(r, Err(ChartError::IndexOutOfRange { index: 5, .. })));
     // Too small to hold axes: an error, not a panic.
     let r = render(30, 20, |a| {
         draw_scatter(
             a,
-            &ScatterData {
-                points: &points,
-                categories: &cats,
-                legend: &legend,
-            },
+            &ScatterData { points: &points, categories: &cats, legend: &legend },
             &ScatterOptions::default(),
         )
     })
@@ -473,10 +344,7 @@ fn scatter_rejects_inconsistent_input() {
 
 #[test]
 fn frame_maps_data_to_pixels_and_back() {
-    let frame = PlotFrame {
-        plot: PxRect::new(50, 10, 450, 310),
-        view: ViewRect::new(-3.0, 5.0, 10.0, 20.0),
-    };
+    let frame = PlotFrame { plot: PxRect::new(50, 10, 450, 310), view: ViewRect::new(-3.0, 5.0, 10.0, 20.0) };
     // Corners land on plotters' pixel range: min at x0 / y1-1, max at x1-1 / y0.
     assert_eq!(frame.to_pixel(-3.0, 10.0), (50.0, 309.0));
     assert_eq!(frame.to_pixel(5.0, 20.0), (449.0, 10.0));
@@ -490,10 +358,7 @@ fn frame_maps_data_to_pixels_and_back() {
     }
     // Dragging right by 10 px moves the view left by 10 px worth of data.
     let (dx, dy) = frame.px_delta_to_data(10.0, -5.0);
-    let moved = PlotFrame {
-        view: frame.view.pan(dx, dy),
-        ..frame
-    };
+    let moved = PlotFrame { view: frame.view.pan(dx, dy), ..frame };
     let (px, py) = frame.to_pixel(1.0, 15.0);
     let (qx, qy) = moved.to_pixel(1.0, 15.0);
     assert!((qx - (px + 10.0)).abs() < 1e-9 && (qy - (py - 5.0)).abs() < 1e-9);
@@ -538,15 +403,9 @@ fn nearest_point_matches_brute_force_and_respects_the_distance() {
     assert_eq!(index.len(), 3000);
     let full = ViewRect::fit(&points, 0.04).unwrap();
     let frames = [
-        PlotFrame {
-            plot: PxRect::new(60, 10, 760, 560),
-            view: full,
-        },
+        PlotFrame { plot: PxRect::new(60, 10, 760, 560), view: full },
         // Zoomed in, anisotropic: hit radius is in pixels, not data units.
-        PlotFrame {
-            plot: PxRect::new(60, 10, 760, 560),
-            view: full.zoom(4.0, 5.0, 0.0).clamp_to(&full, 1e-3),
-        },
+        PlotFrame { plot: PxRect::new(60, 10, 760, 560), view: full.zoom(4.0, 5.0, 0.0).clamp_to(&full, 1e-3) },
     ];
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
     for (frame, max_px) in frames.iter().zip([6.0, 20.0]) {
@@ -564,17 +423,10 @@ fn nearest_point_matches_brute_force_and_respects_the_distance() {
                 .filter(|(_, d2)| *d2 <= max_px * max_px)
                 .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))
                 .map(|(i, _)| i);
-            assert_eq!(
-                nearest_point(&index, frame, px, py, max_px),
-                brute,
-                "at ({px}, {py})"
-            );
+            assert_eq!(nearest_point(&index, frame, px, py, max_px), brute, "at ({px}, {py})");
             hits += brute.is_some() as usize;
         }
-        assert!(
-            hits > 20,
-            "the test should exercise hits too ({hits} at {max_px} px)"
-        );
+        assert!(hits > 20, "the test should exercise hits too ({hits} at {max_px} px)");
     }
     // Exactly on a point, and nothing when every point is too far.
     let f = frames[0];
@@ -582,10 +434,7 @@ fn nearest_point_matches_brute_force_and_respects_the_distance() {
     assert_eq!(nearest_point(&index, &f, px, py, 0.5), Some(123));
     let lonely = vec![[0.0f32, 0.0], [10.0, 10.0]];
     let li = PointIndex::build(&lonely);
-    let lf = PlotFrame {
-        plot: PxRect::new(0, 0, 101, 101),
-        view: ViewRect::new(0.0, 10.0, 0.0, 10.0),
-    };
+    let lf = PlotFrame { plot: PxRect::new(0, 0, 101, 101), view: ViewRect::new(0.0, 10.0, 0.0, 10.0) };
     assert_eq!(nearest_point(&li, &lf, 50.0, 50.0, 30.0), None);
     assert_eq!(nearest_point(&li, &lf, 4.0, 97.0, 5.0), Some(0));
     assert_eq!(nearest_point(&li, &lf, 4.0, 97.0, 2.0), None);
@@ -596,30 +445,15 @@ fn nearest_point_matches_brute_force_and_respects_the_distance() {
 fn scatter_of_ten_thousand_points_is_one_rect_per_point() {
     let (points, cats) = random_points(10_000, 3);
     let legend: Vec<String> = (0..10).map(|i| format!("digit {i}")).collect();
-    let data = ScatterData {
-        points: &points,
-        categories: &cats,
-        legend: &legend,
-    };
-    let (counts, geo) = counting(1600, 1200, |a| {
-        draw_scatter(
-            a,
-            &data,
-            &ScatterOptions {
-                scale: 2.0,
-                ..Default::default()
-            },
-        )
-    });
+    let data = ScatterData { points: &points, categories: &cats, legend: &legend };
+    let (counts, geo) =
+        counting(1600, 1200, |a| draw_scatter(a, &data, &ScatterOptions { scale: 2.0, ..Default::default() }));
     let geo = geo.unwrap();
     assert_eq!(geo.drawn_points, 10_000);
     // No per-point circles or paths; everything beyond the points is axes and legend.
     assert_eq!(counts.circles, 0);
     assert_eq!(counts.pixels, 0);
-    assert!(
-        counts.rects >= 10_000 && counts.total() < 10_000 + 200,
-        "{counts:?}"
-    );
+    assert!(counts.rects >= 10_000 && counts.total() < 10_000 + 200, "{counts:?}");
 }
 
 // ---------------------------------------------------------------- heatmaps
@@ -648,9 +482,7 @@ fn cluster_heatmap_groups_rows_by_cluster_and_maps_pixels_to_cells() {
         cluster_labels: &cl,
         sort_key: Some(&key),
     };
-    let (svg, geo) = render(500, 300, |a| {
-        draw_cluster_heatmap(a, &data, &HeatmapOptions::default())
-    });
+    let (svg, geo) = render(500, 300, |a| draw_cluster_heatmap(a, &data, &HeatmapOptions::default()));
     let geo = geo.unwrap();
     // Order: cluster 0 (images 3, 1 by key), cluster 1 (2, 5, 0), cluster 2 (4).
     assert_eq!(geo.order, vec![3, 1, 2, 5, 0, 4]);
@@ -658,17 +490,10 @@ fn cluster_heatmap_groups_rows_by_cluster_and_maps_pixels_to_cells() {
     assert_eq!(geo.rows.len(), 6);
     assert_eq!(geo.cell_rects, 24);
     assert_eq!(cells_inside(&svg, geo.grid), 24);
-    assert_eq!(
-        geo.groups.iter().map(|g| g.rows.len()).collect::<Vec<_>>(),
-        vec![2, 3, 1]
-    );
+    assert_eq!(geo.groups.iter().map(|g| g.rows.len()).collect::<Vec<_>>(), vec![2, 3, 1]);
     // Thin separators: a gap between consecutive clusters, none inside one.
     assert!(geo.groups.windows(2).all(|w| w[1].y0 > w[0].y1));
-    assert!(
-        geo.rows
-            .windows(2)
-            .all(|w| w[0].group != w[1].group || w[1].y0 == w[0].y1)
-    );
+    assert!(geo.rows.windows(2).all(|w| w[0].group != w[1].group || w[1].y0 == w[0].y1));
     let t = texts(&svg);
     for l in ["C0", "C1", "C2", "neuron"] {
         assert!(t.contains(&l.to_string()), "{l} missing");
@@ -689,10 +514,7 @@ fn cluster_heatmap_groups_rows_by_cluster_and_maps_pixels_to_cells() {
     let gap_y = (geo.groups[0].y1 + geo.groups[1].y0) as f64 / 2.0;
     let mid_x = (geo.grid.x0 + geo.grid.x1) as f64 / 2.0;
     assert!(geo.groups[1].y0 - geo.groups[0].y1 < 2 || geo.hit(mid_x, gap_y).is_none());
-    assert!(
-        geo.hit(geo.grid.x0 as f64 - 1.0, geo.grid.y0 as f64 + 1.0)
-            .is_none()
-    );
+    assert!(geo.hit(geo.grid.x0 as f64 - 1.0, geo.grid.y0 as f64 + 1.0).is_none());
 }
 
 #[test]
@@ -710,19 +532,14 @@ fn cluster_heatmap_bins_images_when_rows_outnumber_pixels() {
         cluster_labels: &cl,
         sort_key: None,
     };
-    let (svg, geo) = render(400, 200, |a| {
-        draw_cluster_heatmap(a, &data, &HeatmapOptions::default())
-    });
+    let (svg, geo) = render(400, 200, |a| draw_cluster_heatmap(a, &data, &HeatmapOptions::default()));
     let geo = geo.unwrap();
     assert!(geo.rows.len() <= geo.grid.height() as usize);
     assert!(geo.rows.iter().all(|r| r.y1 - r.y0 == 1));
     // Every image is in exactly one row, rows never mix clusters.
     let mut seen = vec![0; n];
     for r in &geo.rows {
-        let ids: BTreeSet<usize> = geo.order[r.items.clone()]
-            .iter()
-            .map(|&i| clusters[i])
-            .collect();
+        let ids: BTreeSet<usize> = geo.order[r.items.clone()].iter().map(|&i| clusters[i]).collect();
         assert_eq!(ids.len(), 1);
         for &i in &geo.order[r.items.clone()] {
             seen[i] += 1;
@@ -731,21 +548,13 @@ fn cluster_heatmap_bins_images_when_rows_outnumber_pixels() {
     assert!(seen.iter().all(|&s| s == 1));
     // A row shows the mean of its images.
     let r = &geo.rows[17];
-    let hit = geo
-        .hit(geo.col_edges[3] as f64 + 0.5, r.y0 as f64 + 0.5)
-        .unwrap();
-    let mean = hit
-        .items
-        .iter()
-        .map(|&i| acts[i * nn + 3] as f64)
-        .sum::<f64>()
-        / hit.items.len() as f64;
+    let hit = geo.hit(geo.col_edges[3] as f64 + 0.5, r.y0 as f64 + 0.5).unwrap();
+    let mean = hit.items.iter().map(|&i| acts[i * nn + 3] as f64).sum::<f64>() / hit.items.len() as f64;
     assert!((hit.value as f64 - mean).abs() < 1e-5);
     assert_eq!(cells_inside(&svg, geo.grid), geo.cell_rects);
     // At 2x, rows stay at least one CSS pixel (2 device pixels) tall.
-    let (_, geo2) = render(800, 400, |a| {
-        draw_cluster_heatmap(a, &data, &HeatmapOptions { scale: 2.0, ..Default::default() })
-    });
+    let (_, geo2) =
+        render(800, 400, |a| draw_cluster_heatmap(a, &data, &HeatmapOptions { scale: 2.0, ..Default::default() }));
     let geo2 = geo2.unwrap();
     assert!(geo2.rows.iter().all(|r| r.y1 - r.y0 >= 2));
     assert!(geo2.rows.len() <= geo2.grid.height() as usize / 2);
@@ -764,126 +573,58 @@ fn heatmap_merges_equal_neighbours_and_class_map_has_a_cell_per_class_and_neuron
         cluster_labels: &cl,
         sort_key: None,
     };
-    let (_, geo) = render(300, 200, |a| {
-        draw_cluster_heatmap(a, &data, &HeatmapOptions::default())
-    });
+    let (_, geo) = render(300, 200, |a| draw_cluster_heatmap(a, &data, &HeatmapOptions::default()));
     assert_eq!(geo.unwrap().cell_rects, 2);
 
     let means: Vec<f32> = (0..15).map(|i| i as f32 / 14.0).collect();
     let classes = labels(&["zero", "one", "two"]);
-    let data = ClassHeatmapData {
-        means: &means,
-        n_neurons: 5,
-        class_labels: &classes,
-    };
-    let (svg, geo) = render(400, 200, |a| {
-        draw_class_heatmap(a, &data, &HeatmapOptions::default())
-    });
+    let data = ClassHeatmapData { means: &means, n_neurons: 5, class_labels: &classes };
+    let (svg, geo) = render(400, 200, |a| draw_class_heatmap(a, &data, &HeatmapOptions::default()));
     let geo = geo.unwrap();
     assert_eq!(geo.cell_rects, 15);
     assert_eq!(cells_inside(&svg, geo.grid), 15);
     let t = texts(&svg);
     assert!(classes.iter().all(|c| t.contains(c)));
-    let hit = geo
-        .hit(
-            geo.col_edges[4] as f64 + 1.0,
-            (geo.rows[2].y0 + geo.rows[2].y1) as f64 / 2.0,
-        )
-        .unwrap();
+    let hit = geo.hit(geo.col_edges[4] as f64 + 1.0, (geo.rows[2].y0 + geo.rows[2].y1) as f64 / 2.0).unwrap();
     assert_eq!((hit.items, hit.neuron, hit.value), (vec![2], 4, means[14]));
     // Lowest and highest values get the ends of the sequential map.
     assert!(!filled_rects(&svg, palette::sequential(0.0)).is_empty());
     assert!(!filled_rects(&svg, palette::sequential(1.0)).is_empty());
 
-    let bad = ClassHeatmapData {
-        means: &means[..14],
-        n_neurons: 5,
-        class_labels: &classes,
-    };
-    let r = render(400, 200, |a| {
-        draw_class_heatmap(a, &bad, &HeatmapOptions::default())
-    })
-    .1;
-    assert!(matches!(
-        r,
-        Err(ChartError::LengthMismatch {
-            expected: 15,
-            got: 14,
-            ..
-        })
-    ));
+    let bad = ClassHeatmapData { means: &means[..14], n_neurons: 5, class_labels: &classes };
+    let r = render(400, 200, |a| draw_class_heatmap(a, &bad, &HeatmapOptions::default())).1;
+    assert!(matches!(r, Err(ChartError::LengthMismatch { expected: 15, got: 14, .. })));
 }
 
 // ---------------------------------------------------------------- silhouette
 
 #[test]
 fn silhouette_leaves_gaps_for_undefined_scores_and_rings_the_chosen_k() {
-    let a: Vec<(usize, Option<f64>)> = (2..=10)
-        .map(|k| {
-            (
-                k,
-                if k == 5 {
-                    None
-                } else {
-                    Some(0.1 + k as f64 * 0.01)
-                },
-            )
-        })
-        .collect();
-    let b: Vec<(usize, Option<f64>)> = (2..=10)
-        .rev()
-        .map(|k| (k, Some(0.3 - k as f64 * 0.02)))
-        .collect();
+    let a: Vec<(usize, Option<f64>)> =
+        (2..=10).map(|k| (k, if k == 5 { None } else { Some(0.1 + k as f64 * 0.01) })).collect();
+    let b: Vec<(usize, Option<f64>)> = (2..=10).rev().map(|k| (k, Some(0.3 - k as f64 * 0.02))).collect();
     let layers = vec![
-        SilhouetteLayer {
-            label: "H1".into(),
-            scores: a,
-            chosen_k: Some(3),
-        },
-        SilhouetteLayer {
-            label: "H2".into(),
-            scores: b,
-            chosen_k: Some(4),
-        },
+        SilhouetteLayer { label: "H1".into(), scores: a, chosen_k: Some(3) },
+        SilhouetteLayer { label: "H2".into(), scores: b, chosen_k: Some(4) },
     ];
-    let (svg, geo) = render(600, 400, |ar| {
-        draw_silhouette(ar, &layers, &SilhouetteOptions::default())
-    });
+    let (svg, geo) = render(600, 400, |ar| draw_silhouette(ar, &layers, &SilhouetteOptions::default()));
     let geo = geo.unwrap();
     let lines = |c: RGBColor| {
-        elements(&svg, "polyline")
-            .into_iter()
-            .filter(|l| attr(l, "stroke") == Some(hex(c).as_str()))
-            .count()
+        elements(&svg, "polyline").into_iter().filter(|l| attr(l, "stroke") == Some(hex(c).as_str())).count()
     };
     assert_eq!(lines(palette::categorical(0)), 2); // 2..4 and 6..10
     assert_eq!(lines(palette::categorical(1)), 1);
     assert_eq!(geo.segments, 3);
-    let dots = |c: RGBColor| {
-        elements(&svg, "circle")
-            .into_iter()
-            .filter(|e| attr(e, "fill") == Some(hex(c).as_str()))
-            .count()
-    };
+    let dots =
+        |c: RGBColor| elements(&svg, "circle").into_iter().filter(|e| attr(e, "fill") == Some(hex(c).as_str())).count();
     assert_eq!(dots(palette::categorical(0)), 8);
     assert_eq!(dots(palette::categorical(1)), 9);
-    let rings: Vec<&str> = elements(&svg, "circle")
-        .into_iter()
-        .filter(|e| attr(e, "fill") == Some("none"))
-        .collect();
+    let rings: Vec<&str> = elements(&svg, "circle").into_iter().filter(|e| attr(e, "fill") == Some("none")).collect();
     assert_eq!(rings.len(), 2);
-    let chosen: Vec<(usize, usize)> = geo
-        .markers
-        .iter()
-        .filter(|m| m.chosen)
-        .map(|m| (m.layer, m.k))
-        .collect();
+    let chosen: Vec<(usize, usize)> = geo.markers.iter().filter(|m| m.chosen).map(|m| (m.layer, m.k)).collect();
     assert_eq!(chosen, vec![(0, 3), (1, 4)]);
     for (m, ring) in geo.markers.iter().filter(|m| m.chosen).zip(&rings) {
-        assert_eq!(
-            (num(ring, "cx"), num(ring, "cy")),
-            (m.px.round(), m.py.round())
-        );
+        assert_eq!((num(ring, "cx"), num(ring, "cy")), (m.px.round(), m.py.round()));
     }
     // No marker at the undefined K of layer 0.
     assert!(!geo.markers.iter().any(|m| m.layer == 0 && m.k == 5));
@@ -893,11 +634,7 @@ fn silhouette_leaves_gaps_for_undefined_scores_and_rings_the_chosen_k() {
         assert!(t.contains(&k.to_string()), "K label {k}");
     }
     // Hover on a marker gives (layer, K); a click above a K gives that K.
-    let m = geo
-        .markers
-        .iter()
-        .find(|m| m.layer == 1 && m.k == 7)
-        .unwrap();
+    let m = geo.markers.iter().find(|m| m.layer == 1 && m.k == 7).unwrap();
     assert_eq!(geo.hit(m.px + 1.0, m.py - 1.0, 5.0), Some((1, 7)));
     assert_eq!(geo.hit(m.px + 30.0, m.py + 30.0, 5.0), None);
     let (x6, _) = geo.frame.to_pixel(6.2, 0.0);
@@ -907,29 +644,12 @@ fn silhouette_leaves_gaps_for_undefined_scores_and_rings_the_chosen_k() {
 
 #[test]
 fn defined_runs_split_at_gaps_and_missing_k() {
-    let s = vec![
-        (2, Some(0.1)),
-        (3, None),
-        (4, Some(0.2)),
-        (5, Some(0.3)),
-        (7, Some(0.1)),
-        (8, Some(f64::NAN)),
-    ];
+    let s = vec![(2, Some(0.1)), (3, None), (4, Some(0.2)), (5, Some(0.3)), (7, Some(0.1)), (8, Some(f64::NAN))];
     let runs = defined_runs(&s);
-    let ks: Vec<Vec<usize>> = runs
-        .iter()
-        .map(|r| r.iter().map(|p| p.0).collect())
-        .collect();
+    let ks: Vec<Vec<usize>> = runs.iter().map(|r| r.iter().map(|p| p.0).collect()).collect();
     assert_eq!(ks, vec![vec![2], vec![4, 5], vec![7]]);
-    let dup = vec![SilhouetteLayer {
-        label: "x".into(),
-        scores: vec![(2, Some(0.1)), (2, Some(0.2))],
-        chosen_k: None,
-    }];
-    let r = render(400, 300, |a| {
-        draw_silhouette(a, &dup, &SilhouetteOptions::default())
-    })
-    .1;
+    let dup = vec![SilhouetteLayer { label: "x".into(), scores: vec![(2, Some(0.1)), (2, Some(0.2))], chosen_k: None }];
+    let r = render(400, 300, |a| draw_silhouette(a, &dup, &SilhouetteOptions::default())).1;
     assert!(matches!(r, Err(ChartError::InvalidInput(_))));
 }
 
@@ -937,11 +657,7 @@ fn defined_runs_split_at_gaps_and_missing_k() {
 
 fn flow_columns(k: usize) -> Vec<FlowColumn> {
     vec![
-        FlowColumn {
-            label: "true".into(),
-            kind: FlowNodeKind::Class,
-            node_labels: labels(&["0", "1", "2"]),
-        },
+        FlowColumn { label: "true".into(), kind: FlowNodeKind::Class, node_labels: labels(&["0", "1", "2"]) },
         FlowColumn {
             label: "H1".into(),
             kind: FlowNodeKind::Cluster,
@@ -952,11 +668,7 @@ fn flow_columns(k: usize) -> Vec<FlowColumn> {
             kind: FlowNodeKind::Cluster,
             node_labels: (0..k).map(|i| format!("D{i}")).collect(),
         },
-        FlowColumn {
-            label: "predicted".into(),
-            kind: FlowNodeKind::Class,
-            node_labels: labels(&["0", "1", "2"]),
-        },
+        FlowColumn { label: "predicted".into(), kind: FlowNodeKind::Class, node_labels: labels(&["0", "1", "2"]) },
     ]
 }
 
@@ -965,21 +677,9 @@ fn random_paths(n: usize, k: usize, seed: u64) -> Vec<Vec<usize>> {
     (0..n)
         .map(|_| {
             let c = rng.gen_range(0..3);
-            let c1 = if rng.gen_bool(0.8) {
-                (c * 7 + 1) % k
-            } else {
-                rng.gen_range(0..k)
-            };
-            let c2 = if rng.gen_bool(0.8) {
-                (c1 + 2) % k
-            } else {
-                rng.gen_range(0..k)
-            };
-            let p = if rng.gen_bool(0.9) {
-                c
-            } else {
-                rng.gen_range(0..3)
-            };
+            let c1 = if rng.gen_bool(0.8) { (c * 7 + 1) % k } else { rng.gen_range(0..k) };
+            let c2 = if rng.gen_bool(0.8) { (c1 + 2) % k } else { rng.gen_range(0..k) };
+            let p = if rng.gen_bool(0.9) { c } else { rng.gen_range(0..3) };
             vec![c, c1, c2, p]
         })
         .collect()
@@ -1009,16 +709,7 @@ fn flow_layout_conserves_images_and_stacks_bands_without_needless_crossings() {
     let paths = random_paths(n, k, 1);
     let cols = flow_columns(k);
     let rect = PxRect::new(0, 0, 800, 500);
-    let layout = flow_layout(
-        &paths,
-        &cols,
-        rect,
-        &FlowLayoutParams {
-            node_width: 10.0,
-            node_gap: 8.0,
-        },
-    )
-    .unwrap();
+    let layout = flow_layout(&paths, &cols, rect, &FlowLayoutParams { node_width: 10.0, node_gap: 8.0 }).unwrap();
     let u = layout.px_per_image;
     assert!(u > 0.0);
     for c in 0..cols.len() {
@@ -1032,10 +723,8 @@ fn flow_layout_conserves_images_and_stacks_bands_without_needless_crossings() {
             assert!(x.y0 >= rect.y0 as f64 - EPS && x.y1 <= rect.y1 as f64 + EPS);
         }
         // Nodes follow `order` top to bottom without overlapping.
-        let ys: Vec<(f64, f64)> = layout.order[c]
-            .iter()
-            .map(|&i| (layout.node(c, i).unwrap().y0, layout.node(c, i).unwrap().y1))
-            .collect();
+        let ys: Vec<(f64, f64)> =
+            layout.order[c].iter().map(|&i| (layout.node(c, i).unwrap().y0, layout.node(c, i).unwrap().y1)).collect();
         assert!(ys.windows(2).all(|w| w[1].0 >= w[0].1 - EPS));
     }
     for c in 0..cols.len() - 1 {
@@ -1047,10 +736,7 @@ fn flow_layout_conserves_images_and_stacks_bands_without_needless_crossings() {
             assert_eq!(b.images.len(), b.count);
             for &i in &b.images {
                 seen[i] += 1;
-                assert_eq!(
-                    (paths[i][c], paths[i][c + 1], paths[i][0]),
-                    (b.from, b.to, b.class)
-                );
+                assert_eq!((paths[i][c], paths[i][c + 1], paths[i][0]), (b.from, b.to, b.class));
             }
             assert!((b.from_y1 - b.from_y0 - b.count as f64 * u).abs() < EPS);
             assert!((b.to_y1 - b.to_y0 - b.count as f64 * u).abs() < EPS);
@@ -1062,39 +748,18 @@ fn flow_layout_conserves_images_and_stacks_bands_without_needless_crossings() {
             out.sort_by(|a, b| a.from_y0.total_cmp(&b.from_y0));
             assert!((out[0].from_y0 - node.y0).abs() < EPS);
             assert!((out.last().unwrap().from_y1 - node.y1).abs() < EPS);
-            assert!(
-                out.windows(2)
-                    .all(|w| (w[1].from_y0 - w[0].from_y1).abs() < EPS)
-            );
-            assert!(out.windows(2).all(
-                |w| (w[0].to_y0, w[0].class) <= (w[1].to_y0, w[1].class) || w[0].to == w[1].to
-            ));
-            let tgt: Vec<f64> = out
-                .iter()
-                .map(|b| layout.node(c + 1, b.to).unwrap().y0)
-                .collect();
-            assert!(
-                tgt.windows(2).all(|w| w[0] <= w[1]),
-                "outgoing bands out of target order"
-            );
+            assert!(out.windows(2).all(|w| (w[1].from_y0 - w[0].from_y1).abs() < EPS));
+            assert!(out.windows(2).all(|w| (w[0].to_y0, w[0].class) <= (w[1].to_y0, w[1].class) || w[0].to == w[1].to));
+            let tgt: Vec<f64> = out.iter().map(|b| layout.node(c + 1, b.to).unwrap().y0).collect();
+            assert!(tgt.windows(2).all(|w| w[0] <= w[1]), "outgoing bands out of target order");
         }
-        for node in layout
-            .nodes
-            .iter()
-            .filter(|x| x.column == c + 1 && x.count > 0)
-        {
+        for node in layout.nodes.iter().filter(|x| x.column == c + 1 && x.count > 0) {
             let mut inc: Vec<&&FlowBand> = bands.iter().filter(|b| b.to == node.node).collect();
             inc.sort_by(|a, b| a.to_y0.total_cmp(&b.to_y0));
             assert!((inc[0].to_y0 - node.y0).abs() < EPS);
             assert!((inc.last().unwrap().to_y1 - node.y1).abs() < EPS);
-            let src: Vec<f64> = inc
-                .iter()
-                .map(|b| layout.node(c, b.from).unwrap().y0)
-                .collect();
-            assert!(
-                src.windows(2).all(|w| w[0] <= w[1]),
-                "incoming bands out of source order"
-            );
+            let src: Vec<f64> = inc.iter().map(|b| layout.node(c, b.from).unwrap().y0).collect();
+            assert!(src.windows(2).all(|w| w[0] <= w[1]), "incoming bands out of source order");
         }
     }
 }
@@ -1109,16 +774,9 @@ fn flow_layout_reorders_clusters_to_untangle_a_permutation() {
         })
         .collect();
     let cols = flow_columns(3);
-    let layout = flow_layout(
-        &paths,
-        &cols,
-        PxRect::new(0, 0, 600, 400),
-        &FlowLayoutParams {
-            node_width: 10.0,
-            node_gap: 10.0,
-        },
-    )
-    .unwrap();
+    let layout =
+        flow_layout(&paths, &cols, PxRect::new(0, 0, 600, 400), &FlowLayoutParams { node_width: 10.0, node_gap: 10.0 })
+            .unwrap();
     assert_eq!(layout.order[0], vec![0, 1, 2]); // classes keep their order
     assert_eq!(layout.order[1], vec![2, 1, 0]);
     assert_eq!(layout.order[3], vec![0, 1, 2]);
@@ -1131,16 +789,10 @@ fn flow_layout_reorders_clusters_to_untangle_a_permutation() {
         let x = (b.x0 + b.x1) / 2.0;
         let (top, bottom) = b.edges_at_x(x).unwrap();
         assert_eq!(layout.band_at(x, (top + bottom) / 2.0), Some(id));
-        assert!(
-            b.images
-                .iter()
-                .all(|&i| paths[i][b.column] == b.from && paths[i][b.column + 1] == b.to)
-        );
+        assert!(b.images.iter().all(|&i| paths[i][b.column] == b.from && paths[i][b.column + 1] == b.to));
     }
     let n0 = layout.node(1, 2).unwrap();
-    let hit = layout
-        .node_at((n0.x0 + n0.x1) / 2.0, (n0.y0 + n0.y1) / 2.0)
-        .unwrap();
+    let hit = layout.node_at((n0.x0 + n0.x1) / 2.0, (n0.y0 + n0.y1) / 2.0).unwrap();
     assert_eq!((layout.nodes[hit].column, layout.nodes[hit].node), (1, 2));
     assert_eq!(layout.band_at(-10.0, 100.0), None);
 
@@ -1151,10 +803,7 @@ fn flow_layout_reorders_clusters_to_untangle_a_permutation() {
         &paths,
         &fixed,
         PxRect::new(0, 0, 600, 400),
-        &FlowLayoutParams {
-            node_width: 10.0,
-            node_gap: 10.0,
-        },
+        &FlowLayoutParams { node_width: 10.0, node_gap: 10.0 },
     )
     .unwrap();
     assert!(crossings(&l2, 0) > 0);
@@ -1166,37 +815,20 @@ fn flow_draws_a_polygon_per_band_a_rect_per_node_and_the_probe_path() {
     let paths = random_paths(n, k, 2);
     let cols = flow_columns(k);
     let probe = [1usize, 0, 3, 2];
-    let opts = FlowOptions {
-        probe_path: Some(&probe),
-        ..Default::default()
-    };
+    let opts = FlowOptions { probe_path: Some(&probe), ..Default::default() };
     let (svg, layout) = render(900, 500, |a| draw_flow(a, &paths, &cols, &opts));
     let layout = layout.unwrap();
     let polys = elements(&svg, "polygon");
     assert_eq!(polys.len(), layout.bands.len());
     for (p, b) in polys.iter().zip(&layout.bands) {
-        assert_eq!(
-            attr(p, "fill"),
-            Some(hex(palette::categorical(b.class)).as_str())
-        );
+        assert_eq!(attr(p, "fill"), Some(hex(palette::categorical(b.class)).as_str()));
     }
     // Nodes: class colours in class columns, neutral in cluster columns.
-    let non_empty_clusters = layout
-        .nodes
-        .iter()
-        .filter(|x| x.count > 0 && (x.column == 1 || x.column == 2))
-        .count();
-    assert_eq!(
-        filled_rects(&svg, palette::NEUTRAL).len(),
-        non_empty_clusters
-    );
+    let non_empty_clusters = layout.nodes.iter().filter(|x| x.count > 0 && (x.column == 1 || x.column == 2)).count();
+    assert_eq!(filled_rects(&svg, palette::NEUTRAL).len(), non_empty_clusters);
     for c in 0..3 {
         // One node in each of the two class columns (plus nothing else of that colour).
-        assert_eq!(
-            filled_rects(&svg, palette::categorical(c)).len(),
-            2,
-            "class {c}"
-        );
+        assert_eq!(filled_rects(&svg, palette::categorical(c)).len(), 2, "class {c}");
     }
     let t = texts(&svg);
     for l in ["true", "H1", "H2", "predicted"] {
@@ -1204,14 +836,8 @@ fn flow_draws_a_polygon_per_band_a_rect_per_node_and_the_probe_path() {
     }
     // The probe: a black casing under a white core.
     let lines = elements(&svg, "polyline");
-    let casing = lines
-        .iter()
-        .position(|l| attr(l, "stroke") == Some("#000000"))
-        .unwrap();
-    let core = lines
-        .iter()
-        .position(|l| attr(l, "stroke") == Some("#FFFFFF"))
-        .unwrap();
+    let casing = lines.iter().position(|l| attr(l, "stroke") == Some("#000000")).unwrap();
+    let core = lines.iter().position(|l| attr(l, "stroke") == Some("#FFFFFF")).unwrap();
     assert!(casing < core && num(lines[casing], "stroke-width") > num(lines[core], "stroke-width"));
     // It passes through its nodes' centres.
     let pts = attr(lines[core], "points").unwrap();
@@ -1222,15 +848,9 @@ fn flow_draws_a_polygon_per_band_a_rect_per_node_and_the_probe_path() {
     }
 
     // Hovering a band fades the others.
-    let opts = FlowOptions {
-        highlight_band: Some(3),
-        ..Default::default()
-    };
+    let opts = FlowOptions { highlight_band: Some(3), ..Default::default() };
     let (svg, _) = render(900, 500, |a| draw_flow(a, &paths, &cols, &opts));
-    let op: Vec<f64> = elements(&svg, "polygon")
-        .iter()
-        .map(|p| num(p, "opacity"))
-        .collect();
+    let op: Vec<f64> = elements(&svg, "polygon").iter().map(|p| num(p, "opacity")).collect();
     assert_eq!(op.iter().filter(|&&o| o > 0.8).count(), 1);
     assert_eq!(*op.last().unwrap(), 0.9);
 }
@@ -1239,48 +859,27 @@ fn flow_draws_a_polygon_per_band_a_rect_per_node_and_the_probe_path() {
 fn flow_rejects_bad_paths() {
     let cols = flow_columns(2);
     let area = PxRect::new(0, 0, 400, 300);
-    let params = FlowLayoutParams {
-        node_width: 10.0,
-        node_gap: 5.0,
-    };
+    let params = FlowLayoutParams { node_width: 10.0, node_gap: 5.0 };
     let short = vec![vec![0, 1, 1]];
     assert!(matches!(
         flow_layout(&short, &cols, area, &params),
-        Err(ChartError::LengthMismatch {
-            expected: 4,
-            got: 3,
-            ..
-        })
+        Err(ChartError::LengthMismatch { expected: 4, got: 3, .. })
     ));
     let out = vec![vec![0, 5, 1, 1]];
     assert!(matches!(
         flow_layout(&out, &cols, area, &params),
-        Err(ChartError::IndexOutOfRange {
-            index: 5,
-            len: 2,
-            ..
-        })
+        Err(ChartError::IndexOutOfRange { index: 5, len: 2, .. })
     ));
     let ok = vec![vec![0, 1, 1, 0]];
     let bad_probe = [0usize, 1];
     let r = render(400, 300, |a| {
-        draw_flow(
-            a,
-            &ok,
-            &cols,
-            &FlowOptions {
-                probe_path: Some(&bad_probe),
-                ..Default::default()
-            },
-        )
+        draw_flow(a, &ok, &cols, &FlowOptions { probe_path: Some(&bad_probe), ..Default::default() })
     })
     .1;
     assert!(matches!(r, Err(ChartError::LengthMismatch { .. })));
     // No images: an empty but valid drawing.
     let none: Vec<Vec<usize>> = Vec::new();
-    let (_, l) = render(400, 300, |a| {
-        draw_flow(a, &none, &cols, &FlowOptions::default())
-    });
+    let (_, l) = render(400, 300, |a| draw_flow(a, &none, &cols, &FlowOptions::default()));
     assert!(l.unwrap().bands.is_empty());
 }
 
@@ -1291,20 +890,13 @@ fn training_curves_redraw_as_data_grows() {
     let mut loss = Vec::new();
     let mut train = Vec::new();
     let mut test = Vec::new();
-    let opts = TrainingOptions {
-        x_max: Some(5.0),
-        ..Default::default()
-    };
+    let opts = TrainingOptions { x_max: Some(5.0), ..Default::default() };
     // Empty first call: axes only.
-    let (svg, g) = render(600, 400, |a| {
-        draw_training(a, &TrainingCurves::default(), &opts)
-    });
+    let (svg, g) = render(600, 400, |a| draw_training(a, &TrainingCurves::default(), &opts));
     let g = g.unwrap();
     assert_eq!(g.loss_frame.view.x_max, 5.0);
     assert!(
-        elements(&svg, "polyline")
-            .iter()
-            .all(|l| attr(l, "stroke") != Some(hex(palette::categorical(0)).as_str()))
+        elements(&svg, "polyline").iter().all(|l| attr(l, "stroke") != Some(hex(palette::categorical(0)).as_str()))
     );
     for epoch in 1..=8 {
         for s in 0..10 {
@@ -1313,11 +905,7 @@ fn training_curves_redraw_as_data_grows() {
         }
         train.push((epoch as f64, 1.0 - 0.5 / epoch as f64));
         test.push((epoch as f64, 0.97 - 0.5 / epoch as f64));
-        let curves = TrainingCurves {
-            loss: &loss,
-            train_accuracy: &train,
-            test_accuracy: &test,
-        };
+        let curves = TrainingCurves { loss: &loss, train_accuracy: &train, test_accuracy: &test };
         let (svg, g) = render(600, 400, |a| draw_training(a, &curves, &opts));
         let g = g.unwrap();
         // The axis grows with the data once it passes the planned end.
@@ -1327,22 +915,12 @@ fn training_curves_redraw_as_data_grows() {
         let lines = elements(&svg, "polyline");
         let loss_line = lines
             .iter()
-            .find(|l| {
-                attr(l, "stroke") == Some(hex(palette::categorical(training::LOSS_COLOR)).as_str())
-            })
+            .find(|l| attr(l, "stroke") == Some(hex(palette::categorical(training::LOSS_COLOR)).as_str()))
             .unwrap();
-        assert_eq!(
-            attr(loss_line, "points")
-                .unwrap()
-                .split_whitespace()
-                .count(),
-            loss.len()
-        );
+        assert_eq!(attr(loss_line, "points").unwrap().split_whitespace().count(), loss.len());
         let train_dots = elements(&svg, "circle")
             .into_iter()
-            .filter(|c| {
-                attr(c, "fill") == Some(hex(palette::categorical(training::TRAIN_COLOR)).as_str())
-            })
+            .filter(|c| attr(c, "fill") == Some(hex(palette::categorical(training::TRAIN_COLOR)).as_str()))
             .count();
         assert_eq!(train_dots, epoch);
         // Loss readings are dotted while there are few of them (up to 60).
@@ -1352,11 +930,7 @@ fn training_curves_redraw_as_data_grows() {
             .count();
         assert_eq!(loss_dots, if loss.len() <= 60 { loss.len() } else { 0 }, "{} loss points", loss.len());
         let t = texts(&svg);
-        assert!(
-            ["loss", "accuracy", "epoch", "train", "test"]
-                .iter()
-                .all(|w| t.contains(&w.to_string()))
-        );
+        assert!(["loss", "accuracy", "epoch", "train", "test"].iter().all(|w| t.contains(&w.to_string())));
         // The first loss point is the top of its panel's data.
         let (_, py) = g.loss_frame.to_pixel(loss[0].0, loss[0].1);
         assert!(py >= g.loss_frame.plot.y0 as f64);
@@ -1370,11 +944,7 @@ fn training_curves_of_one_epoch_show_each_lone_point() {
     let loss = [(1.0, 0.387)];
     let train = [(1.0, 0.89)];
     let test = [(1.0, 0.94)];
-    let curves = TrainingCurves {
-        loss: &loss,
-        train_accuracy: &train,
-        test_accuracy: &test,
-    };
+    let curves = TrainingCurves { loss: &loss, train_accuracy: &train, test_accuracy: &test };
     let (svg, g) = render(600, 400, |a| draw_training(a, &curves, &TrainingOptions::default()));
     let g = g.unwrap();
     let circles = elements(&svg, "circle");
@@ -1402,20 +972,11 @@ fn contingency_writes_every_count_and_the_totals() {
     let counts = vec![12, 0, 3, 1, 40, 7];
     let rows = labels(&["C0", "C1"]);
     let cols = labels(&["cat", "dog", "cow"]);
-    let data = ContingencyData {
-        counts: &counts,
-        row_labels: &rows,
-        col_labels: &cols,
-    };
-    let (svg, geo) = render(500, 300, |a| {
-        draw_contingency(a, &data, &ContingencyOptions::default())
-    });
+    let data = ContingencyData { counts: &counts, row_labels: &rows, col_labels: &cols };
+    let (svg, geo) = render(500, 300, |a| draw_contingency(a, &data, &ContingencyOptions::default()));
     let geo = geo.unwrap();
     let t = texts(&svg);
-    for v in [
-        "12", "0", "3", "1", "40", "7", "15", "48", "13", "63", "C0", "C1", "cat", "dog", "cow",
-        "total",
-    ] {
+    for v in ["12", "0", "3", "1", "40", "7", "15", "48", "13", "63", "C0", "C1", "cat", "dog", "cow", "total"] {
         assert!(t.contains(&v.to_string()), "{v} missing from {t:?}");
     }
     assert_eq!(cells_inside(&svg, geo.grid), 6);
@@ -1428,25 +989,9 @@ fn contingency_writes_every_count_and_the_totals() {
     }
     // Row share: the purest cell of each row gets the top of the map.
     let top = hex(palette::shade(40.0 / 48.0));
-    assert!(
-        elements(&svg, "rect")
-            .iter()
-            .any(|r| attr(r, "fill") == Some(top.as_str()))
-    );
-    let bad = ContingencyData {
-        counts: &counts[..5],
-        row_labels: &rows,
-        col_labels: &cols,
-    };
-    assert!(
-        render(500, 300, |a| draw_contingency(
-            a,
-            &bad,
-            &ContingencyOptions::default()
-        ))
-        .1
-        .is_err()
-    );
+    assert!(elements(&svg, "rect").iter().any(|r| attr(r, "fill") == Some(top.as_str())));
+    let bad = ContingencyData { counts: &counts[..5], row_labels: &rows, col_labels: &cols };
+    assert!(render(500, 300, |a| draw_contingency(a, &bad, &ContingencyOptions::default())).1.is_err());
 }
 
 // ---------------------------------------------------------------- small ones
@@ -1455,11 +1000,7 @@ fn contingency_writes_every_count_and_the_totals() {
 fn probability_bars_are_proportional_and_labelled() {
     let probs = vec![0.1f32, 0.7, 0.2];
     let l = labels(&["zero", "one", "two"]);
-    let data = ProbabilityBars {
-        probs: &probs,
-        labels: &l,
-        predicted: Some(1),
-    };
+    let data = ProbabilityBars { probs: &probs, labels: &l, predicted: Some(1) };
     let (svg, geo) = render(300, 150, |a| draw_probabilities(a, &data, 1.0));
     let geo = geo.unwrap();
     let w: Vec<f64> = geo.bars.iter().map(|b| b.width() as f64).collect();
@@ -1469,35 +1010,18 @@ fn probability_bars_are_proportional_and_labelled() {
         assert!(t.contains(&s.to_string()), "{s}");
     }
     for (i, &wi) in w.iter().enumerate() {
-        assert!(
-            filled_rects(&svg, palette::categorical(i))
-                .iter()
-                .any(|r| num(r, "width") == wi)
-        );
+        assert!(filled_rects(&svg, palette::categorical(i)).iter().any(|r| num(r, "width") == wi));
         let r = geo.rows[i];
-        assert_eq!(
-            geo.hit((r.x0 + r.x1) as f64 / 2.0, (r.y0 + r.y1) as f64 / 2.0),
-            Some(i)
-        );
+        assert_eq!(geo.hit((r.x0 + r.x1) as f64 / 2.0, (r.y0 + r.y1) as f64 / 2.0), Some(i));
     }
     // The predicted class is outlined.
-    assert_eq!(
-        elements(&svg, "rect")
-            .iter()
-            .filter(|r| attr(r, "fill") == Some("none"))
-            .count(),
-        1
-    );
+    assert_eq!(elements(&svg, "rect").iter().filter(|r| attr(r, "fill") == Some("none")).count(), 1);
 }
 
 #[test]
 fn signature_strip_has_a_cell_per_neuron() {
     let values: Vec<f32> = (0..32).map(|i| i as f32).collect();
-    let s = SignatureStrip {
-        values: &values,
-        value_range: None,
-        label: "H1",
-    };
+    let s = SignatureStrip { values: &values, value_range: None, label: "H1" };
     let (svg, geo) = render(400, 30, |a| draw_signature_strip(a, &s, 1.0));
     let geo = geo.unwrap();
     assert_eq!(cells_inside(&svg, geo.cells), 32);
@@ -1514,10 +1038,7 @@ fn signature_strip_has_a_cell_per_neuron() {
 #[test]
 fn score_histograms_count_both_sets_and_mark_threshold_and_probe() {
     let inside: Vec<f32> = (0..200).map(|i| (i % 50) as f32 / 50.0).collect();
-    let foreign: Vec<f32> = (0..80)
-        .map(|i| 1.0 + (i % 40) as f32 / 20.0)
-        .chain([f32::NAN])
-        .collect();
+    let foreign: Vec<f32> = (0..80).map(|i| 1.0 + (i % 40) as f32 / 20.0).chain([f32::NAN]).collect();
     let h = score_histogram(&inside, &foreign, &[3.5], 20);
     assert_eq!(h.edges.len(), 21);
     assert_eq!(h.in_counts.iter().sum::<usize>(), 200);
@@ -1525,17 +1046,11 @@ fn score_histograms_count_both_sets_and_mark_threshold_and_probe() {
     assert!(h.edges[0] <= 0.0 && *h.edges.last().unwrap() >= 3.5);
     // Brute-force bin of every sample.
     for v in inside.iter() {
-        let b = h
-            .edges
-            .partition_point(|&e| e <= *v as f64)
-            .saturating_sub(1)
-            .min(19);
+        let b = h.edges.partition_point(|&e| e <= *v as f64).saturating_sub(1).min(19);
         assert!(h.in_counts[b] > 0);
     }
     let (a, b) = h.shares();
-    assert!(
-        (a.iter().sum::<f64>() - 1.0).abs() < 1e-9 && (b.iter().sum::<f64>() - 1.0).abs() < 1e-9
-    );
+    assert!((a.iter().sum::<f64>() - 1.0).abs() < 1e-9 && (b.iter().sum::<f64>() - 1.0).abs() < 1e-9);
 
     let data = ScoreDistributions {
         in_dist: &inside,
@@ -1546,43 +1061,25 @@ fn score_histograms_count_both_sets_and_mark_threshold_and_probe() {
         probe: Some(2.2),
         x_desc: "unfamiliarity",
     };
-    let (svg, geo) = render(600, 300, |a| {
-        draw_score_distributions(a, &data, &ScoreOptions::default())
-    });
+    let (svg, geo) = render(600, 300, |a| draw_score_distributions(a, &data, &ScoreOptions::default()));
     let geo = geo.unwrap();
     let t = texts(&svg);
     for s in ["MNIST", "Animal-Shape", "threshold", "unfamiliarity"] {
         assert!(t.contains(&s.to_string()), "{s}");
     }
-    let bars = |c: RGBColor| {
-        filled_rects(&svg, c)
-            .into_iter()
-            .filter(|r| num(r, "opacity") < 1.0)
-            .count()
-    };
+    let bars = |c: RGBColor| filled_rects(&svg, c).into_iter().filter(|r| num(r, "opacity") < 1.0).count();
     assert_eq!(
         bars(palette::categorical(scores::IN_COLOR)),
         geo.histogram.in_counts.iter().filter(|&&c| c > 0).count()
     );
     assert_eq!(
         bars(palette::categorical(scores::FOREIGN_COLOR)),
-        geo.histogram
-            .foreign_counts
-            .iter()
-            .filter(|&&c| c > 0)
-            .count()
+        geo.histogram.foreign_counts.iter().filter(|&&c| c > 0).count()
     );
     // Probe: a black marker at its score.
     let (px, _) = geo.frame.to_pixel(2.2, 0.0);
-    let probe = elements(&svg, "polygon")
-        .into_iter()
-        .find(|p| attr(p, "fill") == Some("#000000"))
-        .unwrap();
-    assert!(
-        attr(probe, "points")
-            .unwrap()
-            .contains(&format!("{},", px.round()))
-    );
+    let probe = elements(&svg, "polygon").into_iter().find(|p| attr(p, "fill") == Some("#000000")).unwrap();
+    assert!(attr(probe, "points").unwrap().contains(&format!("{},", px.round())));
     let b = geo.bin_at(px, (geo.frame.plot.y0 + 10) as f64).unwrap();
     assert!(geo.histogram.edges[b] <= 2.2 && 2.2 < geo.histogram.edges[b + 1]);
 }
@@ -1615,22 +1112,10 @@ fn draw_call_figures() {
     };
     let (points, cats) = random_points(10_000, 3);
     let legend: Vec<String> = (0..10).map(|i| format!("digit {i}")).collect();
-    let data = ScatterData {
-        points: &points,
-        categories: &cats,
-        legend: &legend,
-    };
+    let data = ScatterData { points: &points, categories: &cats, legend: &legend };
     time("scatter 10k points, 1600x1200 @2x", 20, &mut || {
         counting(1600, 1200, |a| {
-            draw_scatter(
-                a,
-                &data,
-                &ScatterOptions {
-                    scale: 2.0,
-                    ..Default::default()
-                },
-            )
-            .unwrap();
+            draw_scatter(a, &data, &ScatterOptions { scale: 2.0, ..Default::default() }).unwrap();
         })
         .0
     });
@@ -1640,22 +1125,14 @@ fn draw_call_figures() {
             draw_scatter(
                 a,
                 &data,
-                &ScatterOptions {
-                    scale: 2.0,
-                    highlight: Some(&hl),
-                    probe: Some([0.0, 0.0]),
-                    ..Default::default()
-                },
+                &ScatterOptions { scale: 2.0, highlight: Some(&hl), probe: Some([0.0, 0.0]), ..Default::default() },
             )
             .unwrap();
         })
         .0
     });
     let index = PointIndex::build(&points);
-    let frame = PlotFrame {
-        plot: PxRect::new(100, 20, 1400, 1100),
-        view: ViewRect::fit(&points, 0.04).unwrap(),
-    };
+    let frame = PlotFrame { plot: PxRect::new(100, 20, 1400, 1100), view: ViewRect::fit(&points, 0.04).unwrap() };
     let t = Instant::now();
     let mut found = 0;
     for i in 0..10_000 {
@@ -1674,15 +1151,8 @@ fn draw_call_figures() {
 
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
     let clusters: Vec<usize> = (0..10_000).map(|_| rng.gen_range(0..8)).collect();
-    let acts: Vec<f32> = (0..10_000 * 64)
-        .map(|_| {
-            if rng.gen_bool(0.4) {
-                0.0
-            } else {
-                rng.gen_range(0.0..4.0)
-            }
-        })
-        .collect();
+    let acts: Vec<f32> =
+        (0..10_000 * 64).map(|_| if rng.gen_bool(0.4) { 0.0 } else { rng.gen_range(0.0..4.0) }).collect();
     let cl: Vec<String> = (0..8).map(|i| format!("C{i}")).collect();
     let hd = ClusterHeatmapData {
         activations: &acts,
@@ -1693,15 +1163,7 @@ fn draw_call_figures() {
     };
     time("cluster heatmap 10k x 64, 1200x1000 @2x", 5, &mut || {
         counting(1200, 1000, |a| {
-            draw_cluster_heatmap(
-                a,
-                &hd,
-                &HeatmapOptions {
-                    scale: 2.0,
-                    ..Default::default()
-                },
-            )
-            .unwrap();
+            draw_cluster_heatmap(a, &hd, &HeatmapOptions { scale: 2.0, ..Default::default() }).unwrap();
         })
         .0
     });
@@ -1710,37 +1172,19 @@ fn draw_call_figures() {
     let probe = [0usize, 1, 3, 0];
     time("flow 10k images, 4 columns, 1600x1000 @2x", 10, &mut || {
         counting(1600, 1000, |a| {
-            draw_flow(
-                a,
-                &paths,
-                &cols,
-                &FlowOptions {
-                    scale: 2.0,
-                    probe_path: Some(&probe),
-                    ..Default::default()
-                },
-            )
-            .unwrap();
+            draw_flow(a, &paths, &cols, &FlowOptions { scale: 2.0, probe_path: Some(&probe), ..Default::default() })
+                .unwrap();
         })
         .0
     });
-    let loss: Vec<(f64, f64)> = (0..2000)
-        .map(|i| (i as f64 / 200.0, 1.0 / (1.0 + i as f64)))
-        .collect();
+    let loss: Vec<(f64, f64)> = (0..2000).map(|i| (i as f64 / 200.0, 1.0 / (1.0 + i as f64))).collect();
     let acc: Vec<(f64, f64)> = (1..=10).map(|e| (e as f64, 0.9)).collect();
     time("training curves 2000 steps, 1200x800 @2x", 20, &mut || {
         counting(1200, 800, |a| {
             draw_training(
                 a,
-                &TrainingCurves {
-                    loss: &loss,
-                    train_accuracy: &acc,
-                    test_accuracy: &acc,
-                },
-                &TrainingOptions {
-                    scale: 2.0,
-                    ..Default::default()
-                },
+                &TrainingCurves { loss: &loss, train_accuracy: &acc, test_accuracy: &acc },
+                &TrainingOptions { scale: 2.0, ..Default::default() },
             )
             .unwrap();
         })
@@ -1755,44 +1199,23 @@ fn draw_call_figures() {
 fn write_previews() {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("charts");
     std::fs::create_dir_all(&dir).unwrap();
-    let save =
-        |name: &str, svg: String| std::fs::write(dir.join(format!("{name}.svg")), svg).unwrap();
+    let save = |name: &str, svg: String| std::fs::write(dir.join(format!("{name}.svg")), svg).unwrap();
     let (points, cats) = random_points(3000, 3);
     let legend: Vec<String> = (0..10).map(|i| format!("digit {i}")).collect();
-    let data = ScatterData {
-        points: &points,
-        categories: &cats,
-        legend: &legend,
-    };
+    let data = ScatterData { points: &points, categories: &cats, legend: &legend };
     let hl: Vec<usize> = (0..3000).filter(|i| cats[*i] == 3).collect();
     save(
         "scatter",
         render(1200, 900, |a| {
-            draw_scatter(
-                a,
-                &data,
-                &ScatterOptions {
-                    scale: 1.5,
-                    probe: Some([1.0, 2.0]),
-                    ..Default::default()
-                },
-            )
-            .unwrap()
+            draw_scatter(a, &data, &ScatterOptions { scale: 1.5, probe: Some([1.0, 2.0]), ..Default::default() })
+                .unwrap()
         })
         .0,
     );
     save(
         "scatter_highlight",
         render(800, 600, |a| {
-            draw_scatter(
-                a,
-                &data,
-                &ScatterOptions {
-                    highlight: Some(&hl),
-                    ..Default::default()
-                },
-            )
-            .unwrap()
+            draw_scatter(a, &data, &ScatterOptions { highlight: Some(&hl), ..Default::default() }).unwrap()
         })
         .0,
     );
@@ -1800,15 +1223,7 @@ fn write_previews() {
     let clusters: Vec<usize> = (0..2000).map(|_| rng.gen_range(0..6)).collect();
     let acts: Vec<f32> = clusters
         .iter()
-        .flat_map(|&c| {
-            (0..32).map(move |j| {
-                if (j + c * 5) % 7 < 3 {
-                    0.0
-                } else {
-                    ((j * c) % 5) as f32
-                }
-            })
-        })
+        .flat_map(|&c| (0..32).map(move |j| if (j + c * 5) % 7 < 3 { 0.0 } else { ((j * c) % 5) as f32 }))
         .map(|v| v + rng.gen_range(0.0..1.0))
         .collect();
     let cl: Vec<String> = (0..6).map(|i| format!("C{i}")).collect();
@@ -1819,13 +1234,7 @@ fn write_previews() {
         cluster_labels: &cl,
         sort_key: None,
     };
-    save(
-        "heatmap_clusters",
-        render(800, 600, |a| {
-            draw_cluster_heatmap(a, &hd, &HeatmapOptions::default()).unwrap()
-        })
-        .0,
-    );
+    save("heatmap_clusters", render(800, 600, |a| draw_cluster_heatmap(a, &hd, &HeatmapOptions::default()).unwrap()).0);
     let means: Vec<f32> = (0..10 * 32).map(|i| ((i * 37) % 17) as f32 / 4.0).collect();
     let d: Vec<String> = (0..10).map(|i| i.to_string()).collect();
     save(
@@ -1833,11 +1242,7 @@ fn write_previews() {
         render(800, 300, |a| {
             draw_class_heatmap(
                 a,
-                &ClassHeatmapData {
-                    means: &means,
-                    n_neurons: 32,
-                    class_labels: &d,
-                },
+                &ClassHeatmapData { means: &means, n_neurons: 32, class_labels: &d },
                 &HeatmapOptions::default(),
             )
             .unwrap()
@@ -1848,16 +1253,7 @@ fn write_previews() {
         SilhouetteLayer {
             label: "H1".into(),
             scores: (2..=10)
-                .map(|k| {
-                    (
-                        k,
-                        if k == 8 {
-                            None
-                        } else {
-                            Some(0.12 + 0.02 * (k as f64 - 4.0).abs().recip().min(2.0))
-                        },
-                    )
-                })
+                .map(|k| (k, if k == 8 { None } else { Some(0.12 + 0.02 * (k as f64 - 4.0).abs().recip().min(2.0)) }))
                 .collect(),
             chosen_k: Some(4),
         },
@@ -1867,55 +1263,26 @@ fn write_previews() {
             chosen_k: Some(2),
         },
     ];
-    save(
-        "silhouette",
-        render(700, 400, |a| {
-            draw_silhouette(a, &layers, &SilhouetteOptions::default()).unwrap()
-        })
-        .0,
-    );
+    save("silhouette", render(700, 400, |a| draw_silhouette(a, &layers, &SilhouetteOptions::default()).unwrap()).0);
     let paths = random_paths(3000, 5, 4);
     let cols = flow_columns(5);
     let probe = [1usize, 3, 0, 1];
     save(
         "flow",
         render(1000, 600, |a| {
-            draw_flow(
-                a,
-                &paths,
-                &cols,
-                &FlowOptions {
-                    probe_path: Some(&probe),
-                    ..Default::default()
-                },
-            )
-            .unwrap()
+            draw_flow(a, &paths, &cols, &FlowOptions { probe_path: Some(&probe), ..Default::default() }).unwrap()
         })
         .0,
     );
     save(
         "flow_hover",
         render(1000, 600, |a| {
-            draw_flow(
-                a,
-                &paths,
-                &cols,
-                &FlowOptions {
-                    highlight_band: Some(5),
-                    ..Default::default()
-                },
-            )
-            .unwrap()
+            draw_flow(a, &paths, &cols, &FlowOptions { highlight_band: Some(5), ..Default::default() }).unwrap()
         })
         .0,
     );
     let loss: Vec<(f64, f64)> = (0..400)
-        .map(|i| {
-            (
-                i as f64 / 100.0,
-                2.3 * (-(i as f64) / 60.0).exp() + 0.1 + 0.05 * ((i * 7) % 5) as f64 / 5.0,
-            )
-        })
+        .map(|i| (i as f64 / 100.0, 2.3 * (-(i as f64) / 60.0).exp() + 0.1 + 0.05 * ((i * 7) % 5) as f64 / 5.0))
         .collect();
     let tr: Vec<(f64, f64)> = (1..=4).map(|e| (e as f64, 1.0 - 0.2 / e as f64)).collect();
     let te: Vec<(f64, f64)> = (1..=4).map(|e| (e as f64, 0.97 - 0.2 / e as f64)).collect();
@@ -1924,34 +1291,21 @@ fn write_previews() {
         render(700, 450, |a| {
             draw_training(
                 a,
-                &TrainingCurves {
-                    loss: &loss,
-                    train_accuracy: &tr,
-                    test_accuracy: &te,
-                },
-                &TrainingOptions {
-                    x_max: Some(6.0),
-                    ..Default::default()
-                },
+                &TrainingCurves { loss: &loss, train_accuracy: &tr, test_accuracy: &te },
+                &TrainingOptions { x_max: Some(6.0), ..Default::default() },
             )
             .unwrap()
         })
         .0,
     );
-    let counts: Vec<usize> = (0..5 * 10)
-        .map(|i| if i % 11 == 0 { 300 + i } else { (i * 13) % 29 })
-        .collect();
+    let counts: Vec<usize> = (0..5 * 10).map(|i| if i % 11 == 0 { 300 + i } else { (i * 13) % 29 }).collect();
     let rows: Vec<String> = (0..5).map(|i| format!("C{i}")).collect();
     save(
         "contingency",
         render(800, 300, |a| {
             draw_contingency(
                 a,
-                &ContingencyData {
-                    counts: &counts,
-                    row_labels: &rows,
-                    col_labels: &d,
-                },
+                &ContingencyData { counts: &counts, row_labels: &rows, col_labels: &d },
                 &ContingencyOptions::default(),
             )
             .unwrap()
@@ -1962,16 +1316,7 @@ fn write_previews() {
     save(
         "probs",
         render(300, 260, |a| {
-            draw_probabilities(
-                a,
-                &ProbabilityBars {
-                    probs: &probs,
-                    labels: &d,
-                    predicted: Some(3),
-                },
-                1.0,
-            )
-            .unwrap()
+            draw_probabilities(a, &ProbabilityBars { probs: &probs, labels: &d, predicted: Some(3) }, 1.0).unwrap()
         })
         .0,
     );
@@ -1979,25 +1324,12 @@ fn write_previews() {
     save(
         "strip",
         render(500, 28, |a| {
-            draw_signature_strip(
-                a,
-                &SignatureStrip {
-                    values: &v,
-                    value_range: None,
-                    label: "H2",
-                },
-                1.0,
-            )
-            .unwrap()
+            draw_signature_strip(a, &SignatureStrip { values: &v, value_range: None, label: "H2" }, 1.0).unwrap()
         })
         .0,
     );
-    let inside: Vec<f32> = (0..2000)
-        .map(|_| rng.gen_range(0.0..1.0f32) * rng.gen_range(0.0..1.0f32))
-        .collect();
-    let foreign: Vec<f32> = (0..500)
-        .map(|_| 0.4 + rng.gen_range(0.0..1.0f32) * 0.6)
-        .collect();
+    let inside: Vec<f32> = (0..2000).map(|_| rng.gen_range(0.0..1.0f32) * rng.gen_range(0.0..1.0f32)).collect();
+    let foreign: Vec<f32> = (0..500).map(|_| 0.4 + rng.gen_range(0.0..1.0f32) * 0.6).collect();
     save(
         "scores",
         render(600, 300, |a| {

@@ -40,10 +40,17 @@ fn each_bad_value_is_reported_at_its_field() {
     assert_eq!(big_batch.validate(Some(64)), vec![ConfigError::BatchLargerThanData { batch: 65, images: 64 }]);
     assert!(big_batch.validate(Some(65)).is_empty());
 
-    let all_wrong = ExperimentConfig { epochs: 0, batch_size: 0, learning_rate: -1.0, hidden: vec![0], classes: vec![1], ..base };
+    let all_wrong =
+        ExperimentConfig { epochs: 0, batch_size: 0, learning_rate: -1.0, hidden: vec![0], classes: vec![1], ..base };
     assert_eq!(
         fields(&all_wrong.validate(None)),
-        vec![ConfigField::Classes, ConfigField::Hidden, ConfigField::Epochs, ConfigField::BatchSize, ConfigField::LearningRate]
+        vec![
+            ConfigField::Classes,
+            ConfigField::Hidden,
+            ConfigField::Epochs,
+            ConfigField::BatchSize,
+            ConfigField::LearningRate
+        ]
     );
 }
 

@@ -53,7 +53,8 @@ fn the_choice_is_deterministic_for_a_seed_and_changes_with_it() {
     let a = Subset::new(&split(), &classes, Some(3), 7, "training").unwrap();
     let b = Subset::new(&split(), &classes, Some(3), 7, "training").unwrap();
     assert_eq!(a.data, b.data);
-    let differs = (8..40).any(|seed| Subset::new(&split(), &classes, Some(3), seed, "training").unwrap().data != a.data);
+    let differs =
+        (8..40).any(|seed| Subset::new(&split(), &classes, Some(3), seed, "training").unwrap().data != a.data);
     assert!(differs, "every seed picked the same images");
 }
 

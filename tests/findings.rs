@@ -16,9 +16,9 @@ use sigpath::core::data::idx::{decode_images, decode_labels};
 use sigpath::core::data::subset::select_indices;
 use sigpath::core::data::{ClassSet, Dataset, DatasetKind, Images, LabeledImages, Subset};
 use sigpath::core::findings::{
-    DetectorKind, DetectorScores, FindingsError, FixedDetectors, SignatureAccumulator, default_pair, emergence_finding,
-    foreign_chunk, foreign_finding, foreign_images, foreign_kind, ink_scores, msp_scores, nearest_centre_detectors,
-    nearest_centre_distances, pair_finding, PairFindingJob, resolve_pair, run_fingerprint, thousands,
+    DetectorKind, DetectorScores, FindingsError, FixedDetectors, PairFindingJob, SignatureAccumulator, default_pair,
+    emergence_finding, foreign_chunk, foreign_finding, foreign_images, foreign_kind, ink_scores, msp_scores,
+    nearest_centre_detectors, nearest_centre_distances, pair_finding, resolve_pair, run_fingerprint, thousands,
 };
 use sigpath::core::results::RunResults;
 use sigpath::core::signature::{LayerSignatures, Signatures, extract};
@@ -80,7 +80,8 @@ fn run_from_parts(
         signature_layers.push(LayerSignatures { name: name.to_string(), values });
     }
     let signatures = Signatures { layers: signature_layers, probabilities, predictions, targets };
-    RunResults::new(config, BackendKind::Cpu, TrainingSnapshot::default(), (0..n).collect(), signatures, analyses).unwrap()
+    RunResults::new(config, BackendKind::Cpu, TrainingSnapshot::default(), (0..n).collect(), signatures, analyses)
+        .unwrap()
 }
 
 struct FixtureRun {
@@ -138,7 +139,11 @@ fn every_detector_auroc_matches_scikit_learn() {
         let name = layer["name"].as_str().unwrap();
         // The nearest-centre distance is a Mahalanobis one (f64 Cholesky on f32 data): a few more swaps.
         let centre = finding.detector(&format!("centre-{name}")).unwrap();
-        assert_abs_diff_eq!(centre.auroc.unwrap(), layer["auroc_nearest_centre"].as_f64().unwrap(), epsilon = 3.0 * tol);
+        assert_abs_diff_eq!(
+            centre.auroc.unwrap(),
+            layer["auroc_nearest_centre"].as_f64().unwrap(),
+            epsilon = 3.0 * tol
+        );
         let euclid = finding.detector(&format!("euclid-{name}")).unwrap();
         assert_abs_diff_eq!(euclid.auroc.unwrap(), layer["auroc_euclidean_centre"].as_f64().unwrap(), epsilon = tol);
         let maha = finding.detector(&format!("mahalanobis-{name}")).unwrap();
@@ -156,9 +161,21 @@ fn every_detector_auroc_matches_scikit_learn() {
     assert_eq!(snap.auroc_by_layer.keys().cloned().collect::<Vec<_>>(), vec!["h1", "h2"]);
     for layer in reference_layers {
         let name = layer["name"].as_str().unwrap();
-        assert_abs_diff_eq!(snap.auroc_by_layer[name], layer["auroc_nearest_centre"].as_f64().unwrap(), epsilon = 3.0 * tol);
-        assert_abs_diff_eq!(snap.auroc_euclidean_by_layer[name], layer["auroc_euclidean_centre"].as_f64().unwrap(), epsilon = tol);
-        assert_abs_diff_eq!(snap.auroc_mahalanobis[name], layer["auroc_mahalanobis"].as_f64().unwrap(), epsilon = 3.0 * tol);
+        assert_abs_diff_eq!(
+            snap.auroc_by_layer[name],
+            layer["auroc_nearest_centre"].as_f64().unwrap(),
+            epsilon = 3.0 * tol
+        );
+        assert_abs_diff_eq!(
+            snap.auroc_euclidean_by_layer[name],
+            layer["auroc_euclidean_centre"].as_f64().unwrap(),
+            epsilon = tol
+        );
+        assert_abs_diff_eq!(
+            snap.auroc_mahalanobis[name],
+            layer["auroc_mahalanobis"].as_f64().unwrap(),
+            epsilon = 3.0 * tol
+        );
     }
     assert_abs_diff_eq!(snap.auroc_max_softmax, fx["auroc_max_softmax"].as_f64().unwrap(), epsilon = tol);
     assert_eq!((snap.in_count, snap.foreign_count), (150, 90));
@@ -291,11 +308,14 @@ fn two_class_figures_on_known_geometry() {
             .flat_map(|&(x, y, z)| [[x, y, z], [x + 4.0, y, z]])
             .collect();
         let class = |i: usize| i % 2;
-        let d = |a: &[f64; 3], b: &[f64; 3]| ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt();
+        let d =
+            |a: &[f64; 3], b: &[f64; 3]| ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt();
         let mut total = 0.0;
         for (i, p) in pts.iter().enumerate() {
-            let same: Vec<f64> = pts.iter().enumerate().filter(|&(j, _)| j != i && class(j) == class(i)).map(|(_, q)| d(p, q)).collect();
-            let other: Vec<f64> = pts.iter().enumerate().filter(|&(j, _)| class(j) != class(i)).map(|(_, q)| d(p, q)).collect();
+            let same: Vec<f64> =
+                pts.iter().enumerate().filter(|&(j, _)| j != i && class(j) == class(i)).map(|(_, q)| d(p, q)).collect();
+            let other: Vec<f64> =
+                pts.iter().enumerate().filter(|&(j, _)| class(j) != class(i)).map(|(_, q)| d(p, q)).collect();
             let a = same.iter().sum::<f64>() / same.len() as f64;
             let b = other.iter().sum::<f64>() / other.len() as f64;
             total += (b - a) / a.max(b);
@@ -333,7 +353,11 @@ fn emergence_names_the_layer_where_clusters_start_matching_the_classes() {
     assert_eq!(found.emergence.largest_jump, None);
     assert!(found.sentence.contains("Class structure emerges at h1"), "{}", found.sentence);
     assert!(found.sentence.contains("NMI does not rise"), "{}", found.sentence);
-    assert!(found.sentence.contains(&format!("h1 NMI {:.2}, purity {:.2} (K = 3)", found.layers[0].nmi, found.layers[0].purity)));
+    assert!(
+        found
+            .sentence
+            .contains(&format!("h1 NMI {:.2}, purity {:.2} (K = 3)", found.layers[0].nmi, found.layers[0].purity))
+    );
     assert!(found.sentence.contains("match the digits"));
 }
 
@@ -382,7 +406,10 @@ fn nearest_centre_and_softmax_scores() {
     assert_eq!(ink_scores(&images, None), vec![1.0, 0.5]);
     assert_eq!(ink_scores(&images, Some(&[1, 7])), vec![0.5]);
 
-    assert_eq!((thousands(7), thousands(600), thousands(10_000), thousands(1_234_567)), ("7".into(), "600".into(), "10,000".into(), "1,234,567".into()));
+    assert_eq!(
+        (thousands(7), thousands(600), thousands(10_000), thousands(1_234_567)),
+        ("7".into(), "600".into(), "10,000".into(), "1,234,567".into())
+    );
 }
 
 #[test]
@@ -461,9 +488,15 @@ fn nearest_centre_detectors_follow_k_and_the_fingerprint_does_not() {
         probabilities,
         targets,
     };
-    let mut results =
-        RunResults::new(config, BackendKind::Cpu, TrainingSnapshot::default(), (0..60).collect(), signatures, vec![analysis])
-            .unwrap();
+    let mut results = RunResults::new(
+        config,
+        BackendKind::Cpu,
+        TrainingSnapshot::default(),
+        (0..60).collect(),
+        signatures,
+        vec![analysis],
+    )
+    .unwrap();
     // Foreign points right between groups 0 and 1.
     let foreign = Signatures {
         layers: vec![LayerSignatures { name: "h1".into(), values: Array2::from_elem((4, 2), 5.0) }],
@@ -548,7 +581,11 @@ fn load(dir: &str, images: &str, labels: &str) -> LabeledImages {
 fn an_animal_run_names_cat_and_dog_and_scores_mnist_as_foreign() {
     let animals = Dataset::split_animals(load("animals", "animal-images-idx3-ubyte.gz", "animal-labels-idx1-ubyte.gz"));
     let mnist_test = load("mnist", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz");
-    let mnist = Dataset { kind: DatasetKind::Mnist, train: mnist_test.select(&[]), test: mnist_test.select(&(0..600).collect::<Vec<_>>()) };
+    let mnist = Dataset {
+        kind: DatasetKind::Mnist,
+        train: mnist_test.select(&[]),
+        test: mnist_test.select(&(0..600).collect::<Vec<_>>()),
+    };
     let config = ExperimentConfig {
         dataset: DatasetKind::Animals,
         classes: vec![1, 2, 4],
@@ -569,9 +606,15 @@ fn an_animal_run_names_cat_and_dog_and_scores_mnist_as_foreign() {
     let eval = Subset::from_indices(&animals.test, &classes, &eval_indices);
     let signatures = block_on(extract(&model, &eval, &device)).unwrap();
     let analyses = signatures.layers.iter().map(|l| analyse_layer(l.values.view(), K_RANGE, 7).unwrap()).collect();
-    let results =
-        RunResults::new(config, BackendKind::Cpu, TrainingSnapshot::default(), eval_indices.clone(), signatures, analyses)
-            .unwrap();
+    let results = RunResults::new(
+        config,
+        BackendKind::Cpu,
+        TrainingSnapshot::default(),
+        eval_indices.clone(),
+        signatures,
+        analyses,
+    )
+    .unwrap();
 
     let (a, b) = resolve_pair(None, DatasetKind::Animals, &results.classes).unwrap();
     let pair = pair_finding(&results, a, b).unwrap();
@@ -583,8 +626,10 @@ fn an_animal_run_names_cat_and_dog_and_scores_mnist_as_foreign() {
     let pool = foreign_images(&mnist);
     let mut acc = SignatureAccumulator::new();
     for start in (0..pool.len()).step_by(250) {
-        acc.push(block_on(extract(&model, &foreign_chunk(&pool, start..start + 250, &results.classes), &device)).unwrap())
-            .unwrap();
+        acc.push(
+            block_on(extract(&model, &foreign_chunk(&pool, start..start + 250, &results.classes), &device)).unwrap(),
+        )
+        .unwrap();
     }
     let foreign = acc.finish().unwrap();
     assert_eq!(foreign.len(), 600);

@@ -8,11 +8,11 @@ use ndarray::Array2;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
-use sigpath::core::jobs::{self, Answer, Job, JobQueue, JobRunner, ParallelSweep};
 use sigpath::core::analysis::{
     AnalysisError, K_RANGE, LayerSweep, SilhouetteAccumulator, kmeans, share_bounds, share_bounds_weighted,
     silhouette_scores,
 };
+use sigpath::core::jobs::{self, Answer, Job, JobQueue, JobRunner, ParallelSweep};
 
 /// Points around `centres` blobs in `width` dimensions, ReLU-like (many zeros).
 fn blobs(n: usize, width: usize, centres: usize, seed: u64) -> Array2<f32> {
@@ -112,7 +112,10 @@ fn bad_shares_are_refused() {
     // Overlap.
     let mut acc = SilhouetteAccumulator::new(data.view(), sets.clone()).unwrap();
     acc.merge_share(&first).unwrap();
-    assert!(matches!(acc.merge_share(&share(64..200)), Err(AnalysisError::SilhouetteShare { start: 64, end: 200, .. })));
+    assert!(matches!(
+        acc.merge_share(&share(64..200)),
+        Err(AnalysisError::SilhouetteShare { start: 64, end: 200, .. })
+    ));
     // Missing rows: finishing now would be wrong, so it is an error.
     assert_eq!(acc.clone().finish(), Err(AnalysisError::SilhouetteIncomplete { rows: 128, total: 300 }));
     // Sums of the wrong length (built for other data).

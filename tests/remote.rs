@@ -130,13 +130,16 @@ fn through_the_worker(arch: Arch) {
         .flatten()
         .collect();
     assert_eq!(epochs, vec![0, 1], "each epoch is reported finished once");
-    let Some(WorkerEvent::Progress(last)) = events.iter().rev().nth(1) else { panic!("no progress before the weights") };
+    let Some(WorkerEvent::Progress(last)) = events.iter().rev().nth(1) else {
+        panic!("no progress before the weights")
+    };
     assert!(last.finished && last.reading.steps_done == last.reading.total_steps);
     let Some(WorkerEvent::Trained { weights }) = events.last() else { panic!("no weights") };
 
     let here = Network::from_bytes(&config, subset.classes.len(), weights, &Device::flex()).unwrap();
     let rows: Vec<usize> = (0..subset.len()).collect();
-    let images = || Tensor::<2>::from_data(TensorData::new(subset.pixels_f32(&rows), [rows.len(), 784]), &Device::flex());
+    let images =
+        || Tensor::<2>::from_data(TensorData::new(subset.pixels_f32(&rows), [rows.len(), 784]), &Device::flex());
     let read = |network: &Network| -> Vec<f32> {
         block_on(network.forward(images()).logits.into_data_async()).unwrap().iter::<f32>().collect()
     };
@@ -158,11 +161,16 @@ fn a_cnn_trained_there_answers_the_same_here() {
 #[test]
 fn device_faults_offer_the_cpu_and_run_faults_do_not() {
     let device = WorkerEvent::failed(&TrainError::Readback("lost".into()));
-    assert_eq!(device, WorkerEvent::Failed { message: "reading results back from the device failed: lost".into(), gpu: true });
+    assert_eq!(
+        device,
+        WorkerEvent::Failed { message: "reading results back from the device failed: lost".into(), gpu: true }
+    );
     let model = WorkerEvent::failed(&TrainError::Model(ModelError::Readback("gone".into())));
     assert!(matches!(model, WorkerEvent::Failed { gpu: true, .. }));
     let diverged = WorkerEvent::failed(&TrainError::Diverged { epoch: 2 });
-    assert!(matches!(&diverged, WorkerEvent::Failed { gpu: false, message } if message.contains("lower learning rate")));
+    assert!(
+        matches!(&diverged, WorkerEvent::Failed { gpu: false, message } if message.contains("lower learning rate"))
+    );
     for event in [device, model, diverged, WorkerEvent::Ready, WorkerEvent::NoGpu { reason: "no adapter".into() }] {
         assert_eq!(decode::<WorkerEvent>(&encode(&event).unwrap()).unwrap(), event);
     }

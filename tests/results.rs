@@ -30,7 +30,13 @@ struct Run {
 
 fn run() -> Run {
     let test = split("mnist/t10k-images-idx3-ubyte.gz", "mnist/t10k-labels-idx1-ubyte.gz");
-    let config = ExperimentConfig { classes: vec![0, 1, 7], per_class: Some(150), batch_size: 16, epochs: 2, ..Default::default() };
+    let config = ExperimentConfig {
+        classes: vec![0, 1, 7],
+        per_class: Some(150),
+        batch_size: 16,
+        epochs: 2,
+        ..Default::default()
+    };
     let classes = ClassSet::new(&config.classes, 10).unwrap();
     // Train on the first 5,000 test images' digits, evaluate on the rest: cheap and disjoint.
     let train_split = LabeledImages::from_parts(
@@ -45,8 +51,12 @@ fn run() -> Run {
     }
     let reading = block_on(trainer.read_progress()).unwrap();
     let model = trainer.model().unwrap();
-    let eval_indices: Vec<usize> =
-        select_indices(&test, &classes, None, 0, "test").unwrap().into_iter().filter(|&i| i >= 5000).take(600).collect();
+    let eval_indices: Vec<usize> = select_indices(&test, &classes, None, 0, "test")
+        .unwrap()
+        .into_iter()
+        .filter(|&i| i >= 5000)
+        .take(600)
+        .collect();
     let eval = Subset { classes: classes.clone(), data: test.select(&eval_indices), targets: Vec::new() };
     let eval = Subset { targets: eval.data.labels.iter().map(|&l| classes.index_of(l).unwrap()).collect(), ..eval };
     let signatures = block_on(extract(&model, &eval, &device)).unwrap();
@@ -138,21 +148,30 @@ fn probing_places_an_input_on_a_path_and_judges_it() {
         let distance = |row: &[f32], c: usize| {
             row.iter().zip(centres.row(c)).map(|(a, b)| f64::from(a - b).powi(2)).sum::<f64>().sqrt()
         };
-        let nearest = (0..centres.nrows()).min_by(|&a, &b| distance(&layer.activations, a).total_cmp(&distance(&layer.activations, b))).unwrap();
+        let nearest = (0..centres.nrows())
+            .min_by(|&a, &b| distance(&layer.activations, a).total_cmp(&distance(&layer.activations, b)))
+            .unwrap();
         assert_eq!(layer.cluster, nearest, "layer {}", layer.name);
         // Its distance: Mahalanobis to the nearest cluster mean with the clusters'
         // pooled covariance, here through the precision matrix (not the whitened
         // form the page uses).
         let model = Mahalanobis::fit(result.signatures.view(), &result.clustering().labels).unwrap();
         let mahalanobis = |row: &[f32]| model.distance(row).unwrap().1;
-        assert!((f64::from(layer.distance) - mahalanobis(&layer.activations)).abs() < 1e-3 * (1.0 + f64::from(layer.distance)));
+        assert!(
+            (f64::from(layer.distance) - mahalanobis(&layer.activations)).abs()
+                < 1e-3 * (1.0 + f64::from(layer.distance))
+        );
         // Its percentile: share of evaluation images nearer their own centre (ties half).
         let own: Vec<f64> = result.signatures.rows().into_iter().map(|row| mahalanobis(&row.to_vec())).collect();
         let d = f64::from(layer.distance);
         let below = own.iter().filter(|&&o| o < d - 1e-4).count() as f64;
         let ties = own.iter().filter(|&&o| (o - d).abs() <= 1e-4).count() as f64;
         let expected = (below + 0.5 * ties) / own.len() as f64;
-        assert!((layer.percentile - expected).abs() <= ties / own.len() as f64 + 1e-9, "{} vs {expected}", layer.percentile);
+        assert!(
+            (layer.percentile - expected).abs() <= ties / own.len() as f64 + 1e-9,
+            "{} vs {expected}",
+            layer.percentile
+        );
     }
     let mean = probe.layers.iter().map(|l| l.percentile).sum::<f64>() / probe.layers.len() as f64;
     assert!((probe.ood_score - mean).abs() < 1e-12, "the score is the mean layer percentile");

@@ -6,7 +6,7 @@ use sigpath::core::config::{Arch, ExperimentConfig};
 use sigpath::core::data::idx::{decode_images, decode_labels};
 use sigpath::core::data::{ClassSet, LabeledImages, Subset};
 use sigpath::core::model::Network;
-use sigpath::core::train::{EpochStats, Trainer, TrainError, evaluate};
+use sigpath::core::train::{EpochStats, TrainError, Trainer, evaluate};
 
 /// The MNIST test split: small enough to unpack quickly in every test.
 fn mnist_test() -> LabeledImages {

@@ -7,10 +7,7 @@ use wasm_bindgen::prelude::*;
 use super::state::AppState;
 
 fn to_js<T: serde::Serialize>(value: &T) -> JsValue {
-    serde_json::to_string(value)
-        .ok()
-        .and_then(|json| js_sys::JSON::parse(&json).ok())
-        .unwrap_or(JsValue::NULL)
+    serde_json::to_string(value).ok().and_then(|json| js_sys::JSON::parse(&json).ok()).unwrap_or(JsValue::NULL)
 }
 
 /// Install `window.sigpath` and keep `body[data-phase]` in step with the phase.

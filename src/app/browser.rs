@@ -187,12 +187,15 @@ pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
         .map_err(|e| format!("could not be downloaded ({})", js_error_text(&e)))?;
     let response: web_sys::Response = response.dyn_into().map_err(|_| "the download failed".to_string())?;
     if !response.ok() {
-        return Err(format!("could not be downloaded (the server answered {} {})", response.status(), response.status_text()));
+        return Err(format!(
+            "could not be downloaded (the server answered {} {})",
+            response.status(),
+            response.status_text()
+        ));
     }
     let buffer = response.array_buffer().map_err(|e| js_error_text(&e))?;
-    let buffer = JsFuture::from(buffer)
-        .await
-        .map_err(|e| format!("could not be downloaded ({})", js_error_text(&e)))?;
+    let buffer =
+        JsFuture::from(buffer).await.map_err(|e| format!("could not be downloaded ({})", js_error_text(&e)))?;
     Ok(Uint8Array::new(&buffer).to_vec())
 }
 
@@ -225,7 +228,8 @@ pub fn download(filename: &str, bytes: &[u8], mime: &str) -> Result<(), String> 
     let parts = js_sys::Array::of1(&Uint8Array::from(bytes));
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(mime);
-    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(|e| js_error_text(&e))?;
+    let blob =
+        web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(|e| js_error_text(&e))?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| js_error_text(&e))?;
     let anchor: web_sys::HtmlAnchorElement =
         document.create_element("a").map_err(|e| js_error_text(&e))?.dyn_into().map_err(|_| "no anchor")?;

@@ -49,7 +49,10 @@ impl GpuWorker {
         let errors = inbox.clone();
         let on_error = Closure::<dyn FnMut(Event)>::new(move |event: Event| {
             let message = worker_error_text(&event);
-            errors.borrow_mut().push_back(WorkerEvent::Failed { message: format!("the WebGPU trainer stopped: {message}"), gpu: true });
+            errors.borrow_mut().push_back(WorkerEvent::Failed {
+                message: format!("the WebGPU trainer stopped: {message}"),
+                gpu: true,
+            });
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));

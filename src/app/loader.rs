@@ -43,7 +43,8 @@ async fn load_file(asset: &Asset) -> Result<Vec<u8>, String> {
 }
 
 async fn load_split(images: &Asset, labels: &Asset, kind: DatasetKind) -> Result<LabeledImages, String> {
-    let unreadable = |asset: &Asset, why: String| format!("The {} ({}) could not be read: {why}.", asset.what, asset.path);
+    let unreadable =
+        |asset: &Asset, why: String| format!("The {} ({}) could not be read: {why}.", asset.what, asset.path);
     let label_bytes = load_file(labels).await?;
     let labels_parsed = idx::parse_labels(&label_bytes).map_err(|e| unreadable(labels, e.to_string()))?;
     let image_bytes = load_file(images).await?;

@@ -70,7 +70,9 @@ pub fn ensure_dataset(state: AppState, kind: DatasetKind) {
         })
         .await;
         state.loading.update(|l| l.retain(|k| *k != kind));
-        if !state.running.get_untracked() && state.progress.with_untracked(|p| p.as_ref().is_some_and(|p| p.label == label)) {
+        if !state.running.get_untracked()
+            && state.progress.with_untracked(|p| p.as_ref().is_some_and(|p| p.label == label))
+        {
             state.progress.set(None);
         }
         match result {
@@ -100,7 +102,10 @@ pub fn ensure_dataset(state: AppState, kind: DatasetKind) {
 
 /// The configured data set with its training images, fetching them first if
 /// the first load left them out (MNIST: they load when the visitor trains).
-pub async fn ensure_training(state: AppState, kind: DatasetKind) -> Result<std::sync::Arc<crate::core::data::Dataset>, String> {
+pub async fn ensure_training(
+    state: AppState,
+    kind: DatasetKind,
+) -> Result<std::sync::Arc<crate::core::data::Dataset>, String> {
     let dataset = state
         .datasets
         .with_untracked(|d| d.get(&kind).cloned())

@@ -96,9 +96,8 @@ pub fn install(state: AppState) {
         let dataset = state.datasets.with(|d| d.get(&foreign_set).cloned());
         let loading = state.loading.with(|l| l.contains(&foreign_set));
 
-        let cached = CACHE.with(|c| {
-            c.borrow().as_ref().filter(|c| c.key == key).map(|c| (c.foreign.clone(), c.fixed.clone()))
-        });
+        let cached =
+            CACHE.with(|c| c.borrow().as_ref().filter(|c| c.key == key).map(|c| (c.foreign.clone(), c.fixed.clone())));
         if let Some((foreign, fixed)) = cached {
             if PUBLISHED.with(|p| p.borrow().as_ref() != Some(&(key, ks.clone()))) {
                 publish(state, key, ks, &foreign, &fixed);
@@ -123,7 +122,10 @@ pub fn install(state: AppState) {
             None if loading => set_status(state, format!("Loading the {} in the background…", foreign_noun(kind))),
             None if REQUESTED.with(Cell::get) == Some(key) => set_status(
                 state,
-                format!("The {} could not be loaded, so foreign inputs are not scored for this run.", foreign_noun(kind)),
+                format!(
+                    "The {} could not be loaded, so foreign inputs are not scored for this run.",
+                    foreign_noun(kind)
+                ),
             ),
             None => {
                 REQUESTED.with(|r| r.set(Some(key)));
@@ -212,7 +214,8 @@ fn still(state: AppState, run_id: u64) -> bool {
 }
 
 async fn work(state: AppState, dataset: &Dataset) -> Result<Option<(Signatures, FixedDetectors)>, String> {
-    let Some((classes, kind)) = state.results.with_untracked(|r| r.as_ref().map(|r| (r.classes.clone(), r.config.dataset)))
+    let Some((classes, kind)) =
+        state.results.with_untracked(|r| r.as_ref().map(|r| (r.classes.clone(), r.config.dataset)))
     else {
         return Ok(None);
     };
@@ -243,8 +246,9 @@ async fn work(state: AppState, dataset: &Dataset) -> Result<Option<(Signatures, 
     pacer.pause().await;
     for start in (0..total).step_by(EXTRACT_CHUNK_ROWS) {
         let chunk = foreign_chunk(&pool, start..start + EXTRACT_CHUNK_ROWS, &classes);
-        let signatures =
-            extract(&model, &chunk, &device).await.map_err(|e| format!("Recording the {noun}' signatures failed: {e}."))?;
+        let signatures = extract(&model, &chunk, &device)
+            .await
+            .map_err(|e| format!("Recording the {noun}' signatures failed: {e}."))?;
         accumulator.push(signatures).map_err(|e| format!("Recording the {noun}' signatures failed: {e}."))?;
         if pacer.due() {
             set_status(state, format!("Recording the signatures of {total} {noun}: {} done…", accumulator.len()));
@@ -268,9 +272,10 @@ async fn work(state: AppState, dataset: &Dataset) -> Result<Option<(Signatures, 
     }) else {
         return Ok(None);
     };
-    let layer_names: Vec<String> =
-        state.results.with_untracked(|r| r.as_ref().map(|r| r.layers.iter().map(|l| l.name.clone()).collect()))
-            .unwrap_or_default();
+    let layer_names: Vec<String> = state
+        .results
+        .with_untracked(|r| r.as_ref().map(|r| r.layers.iter().map(|l| l.name.clone()).collect()))
+        .unwrap_or_default();
     let mut mahalanobis = Vec::with_capacity(layer_names.len());
     for (index, name) in layer_names.iter().enumerate() {
         let fitted = state.results.with_untracked(|r| {

@@ -299,7 +299,8 @@ fn local_storage() -> Option<web_sys::Storage> {
 /// Note that a run is under way (cleared by [`run_ended`]).
 pub fn run_started(config: &ExperimentConfig) {
     if let Some(storage) = local_storage() {
-        let _ = storage.set_item(RUN_MARKER_KEY, &link::encode(&ShareState { config: config.clone(), ..Default::default() }));
+        let _ = storage
+            .set_item(RUN_MARKER_KEY, &link::encode(&ShareState { config: config.clone(), ..Default::default() }));
     }
 }
 
@@ -489,7 +490,9 @@ pub async fn restore(state: AppState, keeping: Keeping, bytes: Vec<u8>, origin: 
     }
     mark("sigpath:restore-shown");
     keeping.shown.set(Some(match &origin {
-        Origin::Demo => "The demo: a network trained ahead of time with the default settings. Train your own any time.".into(),
+        Origin::Demo => {
+            "The demo: a network trained ahead of time with the default settings. Train your own any time.".into()
+        }
         Origin::Kept(at) => format!("Your last experiment, kept in this browser ({}).", describe_time(*at)),
         Origin::File(name) => format!("The experiment file {name}."),
     }));
@@ -541,7 +544,8 @@ fn experiment_file(state: AppState) -> Result<ExperimentFile, String> {
         .results
         .with_untracked(|r| {
             r.as_ref().map(|r| {
-                let pair = view.pair.filter(|(a, b)| r.classes.index_of(*a).is_some() && r.classes.index_of(*b).is_some());
+                let pair =
+                    view.pair.filter(|(a, b)| r.classes.index_of(*a).is_some() && r.classes.index_of(*b).is_some());
                 r.to_file(weights, ViewOptions { pair, ..view })
             })
         })
@@ -611,7 +615,9 @@ async fn forget_now(state: AppState) {
     match JsFuture::from(idb_delete()).await {
         Ok(_) => {
             state.autosaved_at.set(None);
-            state.notice.set(Some("Forgotten: this browser keeps no experiment now; the next visit opens the demo.".into()));
+            state
+                .notice
+                .set(Some("Forgotten: this browser keeps no experiment now; the next visit opens the demo.".into()));
         }
         Err(e) => state.notice.set(Some(format!("The kept experiment could not be removed ({}).", js_error_text(&e)))),
     }
@@ -704,7 +710,10 @@ pub fn import(state: AppState, file: web_sys::File) {
         let label = format!("Opening {name}");
         let outcome = async {
             if file.size() > MAX_FILE_BYTES as f64 {
-                return Err(format!("it is larger than {} MB, so it cannot be a sigpath experiment", MAX_FILE_BYTES >> 20));
+                return Err(format!(
+                    "it is larger than {} MB, so it cannot be a sigpath experiment",
+                    MAX_FILE_BYTES >> 20
+                ));
             }
             state.progress.set(Some(Progress { label: label.clone(), fraction: 0.0, detail: "reading".into() }));
             let buffer = JsFuture::from(file.array_buffer()).await.map_err(|e| js_error_text(&e))?;

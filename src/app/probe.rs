@@ -147,7 +147,8 @@ pub fn article(name: &str) -> String {
 /// The input for evaluation row `row`, if the run's data set is loaded.
 pub fn eval_input(state: AppState, row: usize) -> Option<ProbeInput> {
     let dataset = run_dataset(state)?;
-    let test_index = state.results.with_untracked(|r| r.as_ref().and_then(|r| r.eval.test_indices.get(row).copied()))?;
+    let test_index =
+        state.results.with_untracked(|r| r.as_ref().and_then(|r| r.eval.test_indices.get(row).copied()))?;
     let pixels = image_pixels(&dataset.test, test_index)?;
     Some(ProbeInput { pixels, source: ProbeSource::Dataset, eval_row: Some(row), caption: eval_caption(state, row) })
 }
@@ -159,11 +160,16 @@ pub fn dataset_input(state: AppState, dataset: &Dataset, index: usize) -> Option
     let run_kind = state.results.with_untracked(|r| r.as_ref().map(|r| r.config.dataset));
     if run_kind == Some(dataset.kind) {
         // One of the run's own test images: say so, and let the views mark it.
-        let row = state.results.with_untracked(|r| {
-            r.as_ref().and_then(|r| r.eval.test_indices.iter().position(|&i| i == index))
-        });
+        let row = state
+            .results
+            .with_untracked(|r| r.as_ref().and_then(|r| r.eval.test_indices.iter().position(|&i| i == index)));
         if let Some(row) = row {
-            return Some(ProbeInput { pixels, source: ProbeSource::Dataset, eval_row: Some(row), caption: eval_caption(state, row) });
+            return Some(ProbeInput {
+                pixels,
+                source: ProbeSource::Dataset,
+                eval_row: Some(row),
+                caption: eval_caption(state, row),
+            });
         }
     }
     let name = dataset.test.labels.get(index).map(|&l| dataset.kind.class_name(l)).unwrap_or("?");
@@ -171,7 +177,12 @@ pub fn dataset_input(state: AppState, dataset: &Dataset, index: usize) -> Option
         DatasetKind::Mnist => "MNIST test image",
         DatasetKind::Animals => "Animal-Shape image",
     };
-    Some(ProbeInput { pixels, source: ProbeSource::Dataset, eval_row: None, caption: format!("{what} {index}: {}", article(name)) })
+    Some(ProbeInput {
+        pixels,
+        source: ProbeSource::Dataset,
+        eval_row: None,
+        caption: format!("{what} {index}: {}", article(name)),
+    })
 }
 
 /// Make evaluation image `row` the probe (source "dataset").
@@ -216,10 +227,12 @@ async fn probe_image(state: AppState, set: String, index: usize) -> Result<(), S
         }
         eval_input(state, index).ok_or("The run's data set is not loaded.")?
     } else {
-        let kind = DatasetKind::from_id(&set).ok_or_else(|| format!("Unknown image set \"{set}\" (use test, mnist or animals)."))?;
+        let kind = DatasetKind::from_id(&set)
+            .ok_or_else(|| format!("Unknown image set \"{set}\" (use test, mnist or animals)."))?;
         let dataset = dataset_loaded(state, kind).await?;
-        dataset_input(state, &dataset, index)
-            .ok_or_else(|| format!("The {} test split has {} images; {index} is past its end.", kind.title(), dataset.test.len()))?
+        dataset_input(state, &dataset, index).ok_or_else(|| {
+            format!("The {} test split has {} images; {index} is past its end.", kind.title(), dataset.test.len())
+        })?
     };
     probe_now(state, input).await
 }

@@ -11,10 +11,10 @@ use crate::core::config::ExperimentConfig;
 use crate::core::data::subset::select_indices;
 use crate::core::data::{ClassSet, Dataset, Subset};
 use crate::core::jobs::ParallelSweep;
+use crate::core::model::Network;
 use crate::core::results::RunResults;
 use crate::core::signature::{Signatures, extract};
 use crate::core::snapshot::{BackendKind, Phase, TrainingSnapshot};
-use crate::core::model::Network;
 use crate::core::train::remote::WorkerEvent;
 use crate::core::train::{ProgressReading, TrainError, Trainer, steps_per_epoch};
 
@@ -33,7 +33,10 @@ const PUBLISH_MS: f64 = 200.0;
 enum RunError {
     Cancelled,
     /// A message for the visitor; `gpu` when WebGPU itself failed.
-    Failed { message: String, gpu: bool },
+    Failed {
+        message: String,
+        gpu: bool,
+    },
 }
 
 fn failed(message: impl Into<String>) -> RunError {
@@ -138,7 +141,14 @@ impl Board {
     }
 
     /// Show a reading; `epoch` and `step_in_epoch` are the trainer's next step (0-based).
-    fn publish(&mut self, state: AppState, reading: &ProgressReading, epoch: usize, step_in_epoch: usize, finished: bool) {
+    fn publish(
+        &mut self,
+        state: AppState,
+        reading: &ProgressReading,
+        epoch: usize,
+        step_in_epoch: usize,
+        finished: bool,
+    ) {
         let now = now_ms();
         let snapshot = &mut self.snapshot;
         let x = reading.steps_done as f64 / self.steps_per_epoch.max(1) as f64;
@@ -186,7 +196,12 @@ fn announce(state: AppState, backend: &Backend) {
 }
 
 /// Train here, on the CPU, in slices between yields to the browser.
-async fn train_here(state: AppState, config: &ExperimentConfig, train: &Subset, board: &mut Board) -> Result<Network, RunError> {
+async fn train_here(
+    state: AppState,
+    config: &ExperimentConfig,
+    train: &Subset,
+    board: &mut Board,
+) -> Result<Network, RunError> {
     let mut trainer = Trainer::new(config, train, &Device::flex()).map_err(|e| failed(format!("{e}.")))?;
     board.start_clock();
     let mut pacer = Pacer::new(SLICE_MS);
@@ -225,7 +240,12 @@ enum GpuOutcome {
 }
 
 /// Train in the WebGPU worker; cancel ends the worker.
-async fn train_in_worker(state: AppState, config: &ExperimentConfig, train: &Subset, board: &mut Board) -> Result<GpuOutcome, RunError> {
+async fn train_in_worker(
+    state: AppState,
+    config: &ExperimentConfig,
+    train: &Subset,
+    board: &mut Board,
+) -> Result<GpuOutcome, RunError> {
     let worker = match GpuWorker::spawn() {
         Ok(worker) => worker,
         Err(e) => return Ok(GpuOutcome::NoGpu(format!("the WebGPU trainer could not start ({e})"))),
@@ -299,13 +319,21 @@ async fn run(state: AppState, config: ExperimentConfig, run_id: u64) -> Result<(
 
     // The clustering workers load while the network trains.
     let pool = WorkerPool::start().map_err(|e| log_warning(&format!("sigpath: clustering in the page ({e})"))).ok();
-    state.progress.set(Some(Progress { label: "Starting".into(), fraction: 0.0, detail: "choosing the backend".into() }));
+    state.progress.set(Some(Progress {
+        label: "Starting".into(),
+        fraction: 0.0,
+        detail: "choosing the backend".into(),
+    }));
     let mut backend = backend::select(state.force_cpu.get_untracked()).await;
     announce(state, &backend);
     let mut board = Board::new(state, &config, train.len());
     let mut trained = None;
     if backend.kind == BackendKind::Webgpu {
-        state.progress.set(Some(Progress { label: "Starting".into(), fraction: 0.0, detail: "starting WebGPU".into() }));
+        state.progress.set(Some(Progress {
+            label: "Starting".into(),
+            fraction: 0.0,
+            detail: "starting WebGPU".into(),
+        }));
         match train_in_worker(state, &config, &train, &mut board).await? {
             GpuOutcome::Trained(model) => trained = Some(model),
             GpuOutcome::NoGpu(reason) => {

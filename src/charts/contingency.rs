@@ -38,10 +38,7 @@ pub struct ContingencyOptions {
 
 impl Default for ContingencyOptions {
     fn default() -> Self {
-        ContingencyOptions {
-            scale: 1.0,
-            shade: ContingencyShade::RowShare,
-        }
+        ContingencyOptions { scale: 1.0, shade: ContingencyShade::RowShare }
     }
 }
 
@@ -61,14 +58,8 @@ impl ContingencyGeometry {
         if !self.grid.contains(px, py) {
             return None;
         }
-        let c = self
-            .col_edges
-            .partition_point(|&e| f64::from(e) <= px)
-            .checked_sub(1)?;
-        let r = self
-            .row_edges
-            .partition_point(|&e| f64::from(e) <= py)
-            .checked_sub(1)?;
+        let c = self.col_edges.partition_point(|&e| f64::from(e) <= px).checked_sub(1)?;
+        let r = self.row_edges.partition_point(|&e| f64::from(e) <= py).checked_sub(1)?;
         (c + 1 < self.col_edges.len() && r + 1 < self.row_edges.len()).then_some((r, c))
     }
 }
@@ -100,26 +91,12 @@ pub fn draw_contingency<DB: DrawingBackend>(
         + p.px(10.0);
     let header_h = (font * 2.0).round() as i32;
     // One extra column and row for the totals.
-    let grid_all = PxRect::new(
-        full.x0 + label_w,
-        full.y0 + header_h,
-        full.x1 - p.px(4.0),
-        full.y1 - p.px(4.0),
-    );
-    if nr == 0
-        || nc == 0
-        || grid_all.width() < (nc as i32 + 1) * 4
-        || grid_all.height() < (nr as i32 + 1) * 4
-    {
-        return Err(ChartError::AreaTooSmall {
-            width: full.width() as u32,
-            height: full.height() as u32,
-        });
+    let grid_all = PxRect::new(full.x0 + label_w, full.y0 + header_h, full.x1 - p.px(4.0), full.y1 - p.px(4.0));
+    if nr == 0 || nc == 0 || grid_all.width() < (nc as i32 + 1) * 4 || grid_all.height() < (nr as i32 + 1) * 4 {
+        return Err(ChartError::AreaTooSmall { width: full.width() as u32, height: full.height() as u32 });
     }
     let edges = |a: i32, len: i32, n: usize| -> Vec<i32> {
-        (0..=n + 1)
-            .map(|i| a + (f64::from(len) * i as f64 / (n + 1) as f64).round() as i32)
-            .collect()
+        (0..=n + 1).map(|i| a + (f64::from(len) * i as f64 / (n + 1) as f64).round() as i32).collect()
     };
     let col_all = edges(grid_all.x0, grid_all.width(), nc);
     let row_all = edges(grid_all.y0, grid_all.height(), nr);
@@ -140,12 +117,9 @@ pub fn draw_contingency<DB: DrawingBackend>(
 
     for r in 0..nr {
         for c in 0..nc {
-            let (Some(&x0), Some(&x1), Some(&y0), Some(&y1)) = (
-                col_edges.get(c),
-                col_edges.get(c + 1),
-                row_edges.get(r),
-                row_edges.get(r + 1),
-            ) else {
+            let (Some(&x0), Some(&x1), Some(&y0), Some(&y1)) =
+                (col_edges.get(c), col_edges.get(c + 1), row_edges.get(r), row_edges.get(r + 1))
+            else {
                 continue;
             };
             let n = cell(r, c);
@@ -154,24 +128,10 @@ pub fn draw_contingency<DB: DrawingBackend>(
                 ContingencyShade::RowShare => row_tot.get(r).copied().unwrap_or(1).max(1),
                 ContingencyShade::ColumnShare => col_tot.get(c).copied().unwrap_or(1).max(1),
             };
-            let bg = if n == 0 {
-                palette::BACKGROUND
-            } else {
-                palette::shade(n as f64 / denom as f64)
-            };
+            let bg = if n == 0 { palette::BACKGROUND } else { palette::shade(n as f64 / denom as f64) };
             p.fill_rect(PxRect::new(x0, y0, x1, y1), solid(bg))?;
-            let ink = if n == 0 {
-                palette::MUTED_INK
-            } else {
-                palette::text_on(bg)
-            };
-            p.text(
-                &n.to_string(),
-                ((x0 + x1) / 2, (y0 + y1) / 2),
-                cell_font,
-                ink,
-                (HPos::Center, VPos::Center),
-            )?;
+            let ink = if n == 0 { palette::MUTED_INK } else { palette::text_on(bg) };
+            p.text(&n.to_string(), ((x0 + x1) / 2, (y0 + y1) / 2), cell_font, ink, (HPos::Center, VPos::Center))?;
         }
     }
     // Thin grid lines so white zero cells still read as cells.
@@ -189,22 +149,10 @@ pub fn draw_contingency<DB: DrawingBackend>(
             continue;
         };
         let mid = (y0 + y1) / 2;
-        p.text(
-            label,
-            (grid.x0 - p.px(5.0), mid),
-            font,
-            palette::INK,
-            (HPos::Right, VPos::Center),
-        )?;
+        p.text(label, (grid.x0 - p.px(5.0), mid), font, palette::INK, (HPos::Right, VPos::Center))?;
         if let (Some(&a), Some(&b)) = (col_all.get(nc), col_all.get(nc + 1)) {
             let t = row_tot.get(r).copied().unwrap_or(0);
-            p.text(
-                &t.to_string(),
-                ((a + b) / 2, mid),
-                cell_font,
-                palette::INK,
-                (HPos::Center, VPos::Center),
-            )?;
+            p.text(&t.to_string(), ((a + b) / 2, mid), cell_font, palette::INK, (HPos::Center, VPos::Center))?;
         }
     }
     for (c, label) in data.col_labels.iter().enumerate() {
@@ -212,41 +160,17 @@ pub fn draw_contingency<DB: DrawingBackend>(
             continue;
         };
         let mid = (x0 + x1) / 2;
-        p.text(
-            label,
-            (mid, grid.y0 - p.px(4.0)),
-            font,
-            palette::INK,
-            (HPos::Center, VPos::Bottom),
-        )?;
+        p.text(label, (mid, grid.y0 - p.px(4.0)), font, palette::INK, (HPos::Center, VPos::Bottom))?;
         if let (Some(&a), Some(&b)) = (row_all.get(nr), row_all.get(nr + 1)) {
             let t = col_tot.get(c).copied().unwrap_or(0);
-            p.text(
-                &t.to_string(),
-                (mid, (a + b) / 2),
-                cell_font,
-                palette::INK,
-                (HPos::Center, VPos::Center),
-            )?;
+            p.text(&t.to_string(), (mid, (a + b) / 2), cell_font, palette::INK, (HPos::Center, VPos::Center))?;
         }
     }
     if let (Some(&a), Some(&b)) = (col_all.get(nc), col_all.get(nc + 1)) {
-        p.text(
-            "total",
-            ((a + b) / 2, grid.y0 - p.px(4.0)),
-            font,
-            palette::INK,
-            (HPos::Center, VPos::Bottom),
-        )?;
+        p.text("total", ((a + b) / 2, grid.y0 - p.px(4.0)), font, palette::INK, (HPos::Center, VPos::Bottom))?;
     }
     if let (Some(&a), Some(&b)) = (row_all.get(nr), row_all.get(nr + 1)) {
-        p.text(
-            "total",
-            (grid.x0 - p.px(5.0), (a + b) / 2),
-            font,
-            palette::INK,
-            (HPos::Right, VPos::Center),
-        )?;
+        p.text("total", (grid.x0 - p.px(5.0), (a + b) / 2), font, palette::INK, (HPos::Right, VPos::Center))?;
         if let (Some(&x0), Some(&x1)) = (col_all.get(nc), col_all.get(nc + 1)) {
             let all: usize = row_tot.iter().sum();
             p.text(
@@ -258,9 +182,5 @@ pub fn draw_contingency<DB: DrawingBackend>(
             )?;
         }
     }
-    Ok(ContingencyGeometry {
-        grid,
-        col_edges,
-        row_edges,
-    })
+    Ok(ContingencyGeometry { grid, col_edges, row_edges })
 }

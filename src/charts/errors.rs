@@ -10,18 +10,10 @@ pub enum ChartError {
     Backend(String),
     /// Two inputs that must match in length do not.
     #[error("{what}: expected {expected} values, got {got}")]
-    LengthMismatch {
-        what: &'static str,
-        expected: usize,
-        got: usize,
-    },
+    LengthMismatch { what: &'static str, expected: usize, got: usize },
     /// An index (category, node, cluster, ...) points past its table.
     #[error("{what}: index {index} is out of range (there are {len})")]
-    IndexOutOfRange {
-        what: &'static str,
-        index: usize,
-        len: usize,
-    },
+    IndexOutOfRange { what: &'static str, index: usize, len: usize },
     /// The drawing area cannot hold the chart at all.
     #[error("drawing area too small: {width}x{height} px")]
     AreaTooSmall { width: u32, height: u32 },

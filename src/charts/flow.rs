@@ -81,10 +81,7 @@ impl FlowBand {
     /// parameter (cubic Bézier with both control points at mid-x).
     fn edges_at_t(&self, t: f64) -> (f64, f64) {
         let s = t * t * (3.0 - 2.0 * t);
-        (
-            self.from_y0 + (self.to_y0 - self.from_y0) * s,
-            self.from_y1 + (self.to_y1 - self.from_y1) * s,
-        )
+        (self.from_y0 + (self.to_y0 - self.from_y0) * s, self.from_y1 + (self.to_y1 - self.from_y1) * s)
     }
 
     /// Curve parameter at pixel x (the Bézier's x is monotonic in t).
@@ -138,9 +135,7 @@ impl FlowLayout {
     pub fn node(&self, column: usize, node: usize) -> Option<&FlowNode> {
         let off = self.node_offsets.get(column)?;
         let end = self.node_offsets.get(column + 1)?;
-        (off + node < *end)
-            .then(|| self.nodes.get(off + node))
-            .flatten()
+        (off + node < *end).then(|| self.nodes.get(off + node)).flatten()
     }
 
     /// The band under pixel (`px`, `py`). Thin bands count as 3 px tall so one
@@ -169,34 +164,21 @@ impl FlowLayout {
 
     /// The node under pixel (`px`, `py`), as an index into `nodes`.
     pub fn node_at(&self, px: f64, py: f64) -> Option<usize> {
-        self.nodes
-            .iter()
-            .position(|n| n.count > 0 && px >= n.x0 && px <= n.x1 && py >= n.y0 && py <= n.y1)
+        self.nodes.iter().position(|n| n.count > 0 && px >= n.x0 && px <= n.x1 && py >= n.y0 && py <= n.y1)
     }
 }
 
 fn validate(paths: &[Vec<usize>], columns: &[FlowColumn]) -> Result<(), ChartError> {
     if columns.len() < 2 {
-        return Err(ChartError::InvalidInput(format!(
-            "a flow needs at least 2 columns, got {}",
-            columns.len()
-        )));
+        return Err(ChartError::InvalidInput(format!("a flow needs at least 2 columns, got {}", columns.len())));
     }
     for p in paths {
         if p.len() != columns.len() {
-            return Err(ChartError::LengthMismatch {
-                what: "flow path",
-                expected: columns.len(),
-                got: p.len(),
-            });
+            return Err(ChartError::LengthMismatch { what: "flow path", expected: columns.len(), got: p.len() });
         }
         for (&n, col) in p.iter().zip(columns) {
             if n >= col.node_labels.len() {
-                return Err(ChartError::IndexOutOfRange {
-                    what: "flow node",
-                    index: n,
-                    len: col.node_labels.len(),
-                });
+                return Err(ChartError::IndexOutOfRange { what: "flow node", index: n, len: col.node_labels.len() });
             }
         }
     }
@@ -221,8 +203,7 @@ pub fn flow_layout(
     let total = paths.len();
 
     // Images per node.
-    let mut node_images: Vec<Vec<Vec<usize>>> =
-        sizes.iter().map(|&s| vec![Vec::new(); s]).collect();
+    let mut node_images: Vec<Vec<Vec<usize>>> = sizes.iter().map(|&s| vec![Vec::new(); s]).collect();
     for (i, p) in paths.iter().enumerate() {
         for (col, &n) in node_images.iter_mut().zip(p) {
             if let Some(v) = col.get_mut(n) {
@@ -230,27 +211,16 @@ pub fn flow_layout(
             }
         }
     }
-    let counts: Vec<Vec<usize>> = node_images
-        .iter()
-        .map(|c| c.iter().map(Vec::len).collect())
-        .collect();
+    let counts: Vec<Vec<usize>> = node_images.iter().map(|c| c.iter().map(Vec::len).collect()).collect();
 
     // Pair counts between neighbouring columns: pair[c][from][to].
     let mut pair: Vec<Vec<Vec<usize>>> = (0..n_cols - 1)
-        .map(|c| {
-            vec![
-                vec![0; sizes.get(c + 1).copied().unwrap_or(0)];
-                sizes.get(c).copied().unwrap_or(0)
-            ]
-        })
+        .map(|c| vec![vec![0; sizes.get(c + 1).copied().unwrap_or(0)]; sizes.get(c).copied().unwrap_or(0)])
         .collect();
     for p in paths {
         for (c, w) in p.windows(2).enumerate() {
             if let [a, b] = w
-                && let Some(x) = pair
-                    .get_mut(c)
-                    .and_then(|m| m.get_mut(*a))
-                    .and_then(|r| r.get_mut(*b))
+                && let Some(x) = pair.get_mut(c).and_then(|m| m.get_mut(*a)).and_then(|r| r.get_mut(*b))
             {
                 *x += 1;
             }
@@ -273,9 +243,7 @@ pub fn flow_layout(
         out
     };
     let reorder = |order: &mut Vec<usize>, bary: &dyn Fn(usize) -> Option<f64>, own: &[f64]| {
-        let keys: Vec<f64> = (0..own.len())
-            .map(|n| bary(n).unwrap_or(own.get(n).copied().unwrap_or(0.0)))
-            .collect();
+        let keys: Vec<f64> = (0..own.len()).map(|n| bary(n).unwrap_or(own.get(n).copied().unwrap_or(0.0))).collect();
         let rank: Vec<usize> = {
             let mut r = vec![0; own.len()];
             for (i, &n) in order.iter().enumerate() {
@@ -286,46 +254,25 @@ pub fn flow_layout(
             r
         };
         order.sort_by(|&a, &b| {
-            keys.get(a)
-                .unwrap_or(&0.0)
-                .total_cmp(keys.get(b).unwrap_or(&0.0))
-                .then(rank.get(a).cmp(&rank.get(b)))
+            keys.get(a).unwrap_or(&0.0).total_cmp(keys.get(b).unwrap_or(&0.0)).then(rank.get(a).cmp(&rank.get(b)))
         });
     };
     let empty: Vec<usize> = Vec::new();
     for sweep in 0..3 {
         let forward = sweep % 2 == 0;
-        let cols: Vec<usize> = if forward {
-            (1..n_cols).collect()
-        } else {
-            (0..n_cols - 1).rev().collect()
-        };
+        let cols: Vec<usize> = if forward { (1..n_cols).collect() } else { (0..n_cols - 1).rev().collect() };
         for c in cols {
             if columns.get(c).map(|k| k.kind) != Some(FlowNodeKind::Cluster) {
                 continue;
             }
             let nb = if forward { c - 1 } else { c + 1 };
-            let nb_pos = centre_fracs(
-                order.get(nb).unwrap_or(&empty),
-                counts.get(nb).unwrap_or(&empty),
-            );
-            let own = centre_fracs(
-                order.get(c).unwrap_or(&empty),
-                counts.get(c).unwrap_or(&empty),
-            );
+            let nb_pos = centre_fracs(order.get(nb).unwrap_or(&empty), counts.get(nb).unwrap_or(&empty));
+            let own = centre_fracs(order.get(c).unwrap_or(&empty), counts.get(c).unwrap_or(&empty));
             let weight = |n: usize, m: usize| -> usize {
                 if forward {
-                    pair.get(c - 1)
-                        .and_then(|p| p.get(m))
-                        .and_then(|r| r.get(n))
-                        .copied()
-                        .unwrap_or(0)
+                    pair.get(c - 1).and_then(|p| p.get(m)).and_then(|r| r.get(n)).copied().unwrap_or(0)
                 } else {
-                    pair.get(c)
-                        .and_then(|p| p.get(n))
-                        .and_then(|r| r.get(m))
-                        .copied()
-                        .unwrap_or(0)
+                    pair.get(c).and_then(|p| p.get(n)).and_then(|r| r.get(m)).copied().unwrap_or(0)
                 }
             };
             let bary = |n: usize| -> Option<f64> {
@@ -358,20 +305,14 @@ pub fn flow_layout(
     // Vertical scale shared by all columns so a band is equally wide at both ends.
     let height = f64::from(rect.height());
     let width = f64::from(rect.width());
-    let non_empty: Vec<usize> = counts
-        .iter()
-        .map(|c| c.iter().filter(|&&n| n > 0).count())
-        .collect();
+    let non_empty: Vec<usize> = counts.iter().map(|c| c.iter().filter(|&&n| n > 0).count()).collect();
     let most = non_empty.iter().copied().max().unwrap_or(1).max(1);
     let mut gap = params.node_gap.max(0.0);
     if most > 1 && gap * (most - 1) as f64 > height * 0.5 {
         gap = height * 0.5 / (most - 1) as f64;
     }
-    let px_per_image = if total == 0 {
-        0.0
-    } else {
-        (height - gap * (most.saturating_sub(1)) as f64).max(0.0) / total as f64
-    };
+    let px_per_image =
+        if total == 0 { 0.0 } else { (height - gap * (most.saturating_sub(1)) as f64).max(0.0) / total as f64 };
     let node_w = params.node_width.max(1.0).min(width / n_cols as f64);
     let col_x = |c: usize| f64::from(rect.x0) + c as f64 * (width - node_w) / (n_cols - 1) as f64;
 
@@ -404,11 +345,7 @@ pub fn flow_layout(
                 x1: x0 + node_w,
                 y0,
                 y1,
-                images: node_images
-                    .get_mut(c)
-                    .and_then(|col| col.get_mut(n))
-                    .map(std::mem::take)
-                    .unwrap_or_default(),
+                images: node_images.get_mut(c).and_then(|col| col.get_mut(n)).map(std::mem::take).unwrap_or_default(),
             });
         }
     }
@@ -463,16 +400,7 @@ pub fn flow_layout(
         *y = b.from_y1;
     }
     let mut incoming: Vec<usize> = (0..bands.len()).collect();
-    incoming.sort_by_key(|&i| {
-        bands.get(i).map(|b| {
-            (
-                b.column,
-                rk(b.column + 1, b.to),
-                rk(b.column, b.from),
-                b.class,
-            )
-        })
-    });
+    incoming.sort_by_key(|&i| bands.get(i).map(|b| (b.column, rk(b.column + 1, b.to), rk(b.column, b.from), b.class)));
     let mut cursor: BTreeMap<(usize, usize), f64> = BTreeMap::new();
     for i in incoming {
         let Some(b) = bands.get(i) else { continue };
@@ -487,13 +415,7 @@ pub fn flow_layout(
         }
     }
 
-    Ok(FlowLayout {
-        nodes,
-        bands,
-        order,
-        px_per_image,
-        node_offsets,
-    })
+    Ok(FlowLayout { nodes, bands, order, px_per_image, node_offsets })
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -507,11 +429,7 @@ pub struct FlowOptions<'a> {
 
 impl Default for FlowOptions<'_> {
     fn default() -> Self {
-        FlowOptions {
-            scale: 1.0,
-            highlight_band: None,
-            probe_path: None,
-        }
+        FlowOptions { scale: 1.0, highlight_band: None, probe_path: None }
     }
 }
 
@@ -538,11 +456,7 @@ pub fn draw_flow<DB: DrawingBackend>(
     validate(paths, columns)?;
     if let Some(pp) = opts.probe_path {
         if pp.len() != columns.len() {
-            return Err(ChartError::LengthMismatch {
-                what: "flow probe path",
-                expected: columns.len(),
-                got: pp.len(),
-            });
+            return Err(ChartError::LengthMismatch { what: "flow probe path", expected: columns.len(), got: pp.len() });
         }
         for (&n, col) in pp.iter().zip(columns) {
             if n >= col.node_labels.len() {
@@ -560,50 +474,28 @@ pub fn draw_flow<DB: DrawingBackend>(
     let font = p.font_px(FONT_CSS_PX);
     let pad = p.px(6.0);
     let widest = |c: Option<&FlowColumn>| {
-        c.map_or(0, |c| {
-            c.node_labels
-                .iter()
-                .map(|l| text_width_estimate(l, font))
-                .max()
-                .unwrap_or(0)
-        })
+        c.map_or(0, |c| c.node_labels.iter().map(|l| text_width_estimate(l, font)).max().unwrap_or(0))
     };
     let left = widest(columns.first()) + pad;
     let right = widest(columns.last()) + pad;
     let header = (font * 1.8).round() as i32;
-    let rect = PxRect::new(
-        full.x0 + left,
-        full.y0 + header,
-        full.x1 - right,
-        full.y1 - p.px(6.0),
-    );
+    let rect = PxRect::new(full.x0 + left, full.y0 + header, full.x1 - right, full.y1 - p.px(6.0));
     if rect.width() < p.px(40.0) || rect.height() < p.px(30.0) {
-        return Err(ChartError::AreaTooSmall {
-            width: full.width() as u32,
-            height: full.height() as u32,
-        });
+        return Err(ChartError::AreaTooSmall { width: full.width() as u32, height: full.height() as u32 });
     }
     let layout = flow_layout(
         paths,
         columns,
         rect,
-        &FlowLayoutParams {
-            node_width: f64::from(p.px(12.0)),
-            node_gap: f64::from(p.px(8.0)),
-        },
+        &FlowLayoutParams { node_width: f64::from(p.px(12.0)), node_gap: f64::from(p.px(8.0)) },
     )?;
 
     // Bands, the highlighted one last so it sits on top.
     let segments = 24;
     let draw_band = |b: &FlowBand, alpha: f64| -> Result<(), ChartError> {
-        let mut pts: Vec<(i32, i32)> = curve(b.x0, b.x1, b.from_y0, b.to_y0, segments)
-            .map(ipt)
-            .collect();
+        let mut pts: Vec<(i32, i32)> = curve(b.x0, b.x1, b.from_y0, b.to_y0, segments).map(ipt).collect();
         pts.extend(curve(b.x1, b.x0, b.to_y1, b.from_y1, segments).map(ipt));
-        p.polygon(
-            pts,
-            palette::with_alpha(palette::categorical(b.class), alpha),
-        )
+        p.polygon(pts, palette::with_alpha(palette::categorical(b.class), alpha))
     };
     let hl = opts.highlight_band.filter(|&i| i < layout.bands.len());
     for (i, b) in layout.bands.iter().enumerate() {
@@ -622,9 +514,7 @@ pub fn draw_flow<DB: DrawingBackend>(
         if n.count == 0 {
             continue;
         }
-        let kind = columns
-            .get(n.column)
-            .map_or(FlowNodeKind::Cluster, |c| c.kind);
+        let kind = columns.get(n.column).map_or(FlowNodeKind::Cluster, |c| c.kind);
         let color = match kind {
             FlowNodeKind::Class => palette::categorical(n.node),
             FlowNodeKind::Cluster => palette::NEUTRAL,
@@ -639,32 +529,16 @@ pub fn draw_flow<DB: DrawingBackend>(
         if n.y1 - n.y0 < font * 0.8 {
             continue; // no room for a label
         }
-        let label = columns
-            .get(n.column)
-            .and_then(|c| c.node_labels.get(n.node))
-            .map_or("", String::as_str);
-        let (x, h) = if n.column == 0 {
-            (r.x0 - p.px(4.0), HPos::Right)
-        } else {
-            (r.x1 + p.px(4.0), HPos::Left)
-        };
+        let label = columns.get(n.column).and_then(|c| c.node_labels.get(n.node)).map_or("", String::as_str);
+        let (x, h) = if n.column == 0 { (r.x0 - p.px(4.0), HPos::Right) } else { (r.x1 + p.px(4.0), HPos::Left) };
         let inner = n.column != 0 && n.column != last;
         // Inner labels sit over the bands: near the node's top (the probe line
         // runs through the centre) on a translucent backing.
-        let y = if inner && n.y1 - n.y0 >= font * 2.0 {
-            r.y0 + (font * 0.8).round() as i32
-        } else {
-            (r.y0 + r.y1) / 2
-        };
+        let y = if inner && n.y1 - n.y0 >= font * 2.0 { r.y0 + (font * 0.8).round() as i32 } else { (r.y0 + r.y1) / 2 };
         if inner {
             let half_h = (font * 0.6).round() as i32;
             p.fill_rect(
-                PxRect::new(
-                    x - p.px(2.0),
-                    y - half_h,
-                    x + text_width_estimate(label, font) + p.px(2.0),
-                    y + half_h,
-                ),
+                PxRect::new(x - p.px(2.0), y - half_h, x + text_width_estimate(label, font) + p.px(2.0), y + half_h),
                 palette::with_alpha(palette::BACKGROUND, 0.75).filled(),
             )?;
         }
@@ -680,13 +554,7 @@ pub fn draw_flow<DB: DrawingBackend>(
         } else {
             (cx, HPos::Center)
         };
-        p.text(
-            &col.label,
-            (x, full.y0 + p.px(4.0)),
-            font,
-            palette::INK,
-            (h, VPos::Top),
-        )?;
+        p.text(&col.label, (x, full.y0 + p.px(4.0)), font, palette::INK, (h, VPos::Top))?;
     }
 
     // The probe's path: a black-cased white line through its nodes' centres.

@@ -29,10 +29,7 @@ impl PxRect {
 
     /// Whether the (fractional) pixel position lies inside.
     pub fn contains(&self, px: f64, py: f64) -> bool {
-        px >= f64::from(self.x0)
-            && px < f64::from(self.x1)
-            && py >= f64::from(self.y0)
-            && py < f64::from(self.y1)
+        px >= f64::from(self.x0) && px < f64::from(self.x1) && py >= f64::from(self.y0) && py < f64::from(self.y1)
     }
 }
 
@@ -47,12 +44,7 @@ pub struct ViewRect {
 
 impl ViewRect {
     pub fn new(x_min: f64, x_max: f64, y_min: f64, y_max: f64) -> Self {
-        ViewRect {
-            x_min,
-            x_max,
-            y_min,
-            y_max,
-        }
+        ViewRect { x_min, x_max, y_min, y_max }
     }
 
     pub fn width(&self) -> f64 {
@@ -66,27 +58,16 @@ impl ViewRect {
     /// Bounding box of the finite points, widened by `pad_frac` of its size on
     /// each side. `None` when no point is finite.
     pub fn fit(points: &[[f32; 2]], pad_frac: f64) -> Option<ViewRect> {
-        let mut it = points
-            .iter()
-            .filter(|p| p[0].is_finite() && p[1].is_finite());
+        let mut it = points.iter().filter(|p| p[0].is_finite() && p[1].is_finite());
         let first = it.next()?;
-        let mut v = ViewRect::new(
-            f64::from(first[0]),
-            f64::from(first[0]),
-            f64::from(first[1]),
-            f64::from(first[1]),
-        );
+        let mut v = ViewRect::new(f64::from(first[0]), f64::from(first[0]), f64::from(first[1]), f64::from(first[1]));
         for p in it {
             v.x_min = v.x_min.min(f64::from(p[0]));
             v.x_max = v.x_max.max(f64::from(p[0]));
             v.y_min = v.y_min.min(f64::from(p[1]));
             v.y_max = v.y_max.max(f64::from(p[1]));
         }
-        let pad = if pad_frac.is_finite() {
-            pad_frac.max(0.0)
-        } else {
-            0.0
-        };
+        let pad = if pad_frac.is_finite() { pad_frac.max(0.0) } else { 0.0 };
         let (px, py) = (v.width() * pad, v.height() * pad);
         Some(ViewRect::new(v.x_min - px, v.x_max + px, v.y_min - py, v.y_max + py).sanitized())
     }
@@ -106,11 +87,7 @@ impl ViewRect {
             let min_span = 1e-9_f64.max((lo.abs().max(hi.abs())) * 1e-9);
             if span < min_span {
                 let c = (lo + hi) / 2.0;
-                let half = if c == 0.0 {
-                    0.5
-                } else {
-                    (c.abs() * 0.05).max(min_span)
-                };
+                let half = if c == 0.0 { 0.5 } else { (c.abs() * 0.05).max(min_span) };
                 (c - half, c + half)
             } else {
                 (lo, hi)
@@ -144,12 +121,7 @@ impl ViewRect {
         if !dx.is_finite() || !dy.is_finite() {
             return *self;
         }
-        ViewRect::new(
-            self.x_min + dx,
-            self.x_max + dx,
-            self.y_min + dy,
-            self.y_max + dy,
-        )
+        ViewRect::new(self.x_min + dx, self.x_max + dx, self.y_min + dy, self.y_max + dy)
     }
 
     /// Keep a zoomed / panned view usable: each span between
@@ -157,18 +129,10 @@ impl ViewRect {
     /// `outer` (the full-data view). Zooming out past everything returns `outer`.
     pub fn clamp_to(&self, outer: &ViewRect, min_span_frac: f64) -> ViewRect {
         let outer = outer.sanitized();
-        let frac = if min_span_frac.is_finite() {
-            min_span_frac.clamp(1e-9, 1.0)
-        } else {
-            1e-3
-        };
+        let frac = if min_span_frac.is_finite() { min_span_frac.clamp(1e-9, 1.0) } else { 1e-3 };
         fn axis(lo: f64, hi: f64, o_lo: f64, o_hi: f64, frac: f64) -> (f64, f64) {
             let o_span = o_hi - o_lo;
-            let (lo, hi) = if lo.is_finite() && hi.is_finite() && hi > lo {
-                (lo, hi)
-            } else {
-                (o_lo, o_hi)
-            };
+            let (lo, hi) = if lo.is_finite() && hi.is_finite() && hi > lo { (lo, hi) } else { (o_lo, o_hi) };
             let span = (hi - lo).clamp(o_span * frac, o_span);
             let c = (lo + hi) / 2.0;
             let mut lo = c - span / 2.0;
@@ -197,10 +161,7 @@ pub struct PlotFrame {
 
 impl PlotFrame {
     fn px_span(&self) -> (f64, f64) {
-        (
-            f64::from((self.plot.x1 - 1 - self.plot.x0).max(1)),
-            f64::from((self.plot.y1 - 1 - self.plot.y0).max(1)),
-        )
+        (f64::from((self.plot.x1 - 1 - self.plot.x0).max(1)), f64::from((self.plot.y1 - 1 - self.plot.y0).max(1)))
     }
 
     /// Data -> pixel (fractional).
@@ -208,10 +169,7 @@ impl PlotFrame {
         let (w, h) = self.px_span();
         let tx = (x - self.view.x_min) / self.view.width();
         let ty = (y - self.view.y_min) / self.view.height();
-        (
-            f64::from(self.plot.x0) + tx * w,
-            f64::from(self.plot.y1 - 1) - ty * h,
-        )
+        (f64::from(self.plot.x0) + tx * w, f64::from(self.plot.y1 - 1) - ty * h)
     }
 
     /// Pixel -> data.
@@ -219,10 +177,7 @@ impl PlotFrame {
         let (w, h) = self.px_span();
         let tx = (px - f64::from(self.plot.x0)) / w;
         let ty = (f64::from(self.plot.y1 - 1) - py) / h;
-        (
-            self.view.x_min + tx * self.view.width(),
-            self.view.y_min + ty * self.view.height(),
-        )
+        (self.view.x_min + tx * self.view.width(), self.view.y_min + ty * self.view.height())
     }
 
     /// Data units per pixel on each axis (both positive).

@@ -50,11 +50,7 @@ pub struct HeatmapOptions<'a> {
 
 impl Default for HeatmapOptions<'_> {
     fn default() -> Self {
-        HeatmapOptions {
-            scale: 1.0,
-            value_range: None,
-            x_desc: "neuron",
-        }
+        HeatmapOptions { scale: 1.0, value_range: None, x_desc: "neuron" }
     }
 }
 
@@ -118,10 +114,7 @@ impl HeatmapGeometry {
         if !self.grid.contains(px, py) {
             return None;
         }
-        let col = self
-            .col_edges
-            .partition_point(|&e| f64::from(e) <= px)
-            .checked_sub(1)?;
+        let col = self.col_edges.partition_point(|&e| f64::from(e) <= px).checked_sub(1)?;
         if col + 1 >= self.col_edges.len() {
             return None;
         }
@@ -180,10 +173,7 @@ fn allocate(total: i32, sizes: &[usize]) -> Vec<i32> {
         return vec![0; sizes.len()];
     }
     let spare = (total - n).max(0);
-    let exact: Vec<f64> = sizes
-        .iter()
-        .map(|&s| f64::from(spare) * s as f64 / sum as f64)
-        .collect();
+    let exact: Vec<f64> = sizes.iter().map(|&s| f64::from(spare) * s as f64 / sum as f64).collect();
     let mut out: Vec<i32> = exact.iter().map(|e| 1 + e.floor() as i32).collect();
     let mut left = total - out.iter().sum::<i32>();
     let mut by_rem: Vec<usize> = (0..sizes.len()).collect();
@@ -221,11 +211,7 @@ fn value_range(values: &[f32], fixed: Option<(f32, f32)>) -> (f32, f32) {
 /// Nice column-label step so labels are at least `min_px` apart.
 fn label_step(col_w: f64, min_px: f64) -> usize {
     const STEPS: [usize; 12] = [1, 2, 4, 5, 8, 10, 16, 20, 32, 50, 64, 100];
-    STEPS
-        .iter()
-        .copied()
-        .find(|&s| col_w * s as f64 >= min_px)
-        .unwrap_or(128)
+    STEPS.iter().copied().find(|&s| col_w * s as f64 >= min_px).unwrap_or(128)
 }
 
 /// What both heatmaps have in common: `value(item, col)` gives a cell's value.
@@ -244,59 +230,33 @@ fn draw_grid<DB: DrawingBackend>(
     opts: &HeatmapOptions,
     input: GridIn,
 ) -> Result<HeatmapGeometry, ChartError> {
-    let GridIn {
-        n_cols,
-        order,
-        groups,
-        separators,
-        value,
-        all_values,
-    } = input;
+    let GridIn { n_cols, order, groups, separators, value, all_values } = input;
     if n_cols == 0 {
-        return Err(ChartError::InvalidInput(
-            "a heatmap needs at least one neuron".into(),
-        ));
+        return Err(ChartError::InvalidInput("a heatmap needs at least one neuron".into()));
     }
     let p = Painter::new(area, opts.scale);
     p.clear()?;
     let full = p.rect();
     let font = p.font_px(FONT_CSS_PX);
-    let label_w = groups
-        .iter()
-        .map(|g| text_width_estimate(&g.label, font))
-        .max()
-        .unwrap_or(0)
-        + p.px(10.0);
+    let label_w = groups.iter().map(|g| text_width_estimate(&g.label, font)).max().unwrap_or(0) + p.px(10.0);
     let bar_w = p.px(12.0);
     let right_w = bar_w + p.px(8.0) + text_width_estimate("-0.000", font) + p.px(6.0);
     let bottom_h = p.px(if opts.x_desc.is_empty() { 24.0 } else { 40.0 });
-    let grid = PxRect::new(
-        full.x0 + label_w,
-        full.y0 + p.px(8.0),
-        full.x1 - right_w,
-        full.y1 - bottom_h,
-    );
+    let grid = PxRect::new(full.x0 + label_w, full.y0 + p.px(8.0), full.x1 - right_w, full.y1 - bottom_h);
     let non_empty: Vec<&GroupIn> = groups.iter().filter(|g| !g.items.is_empty()).collect();
     let sep = if separators { p.px(2.0) } else { 0 };
     let usable_h = grid.height() - sep * (non_empty.len() as i32 - 1).max(0);
     if grid.width() < 1 || usable_h < non_empty.len() as i32 {
-        return Err(ChartError::AreaTooSmall {
-            width: full.width() as u32,
-            height: full.height() as u32,
-        });
+        return Err(ChartError::AreaTooSmall { width: full.width() as u32, height: full.height() as u32 });
     }
     let (lo, hi) = value_range(all_values, opts.value_range);
 
     // Columns.
-    let col_edges: Vec<i32> = (0..=n_cols)
-        .map(|j| grid.x0 + (f64::from(grid.width()) * j as f64 / n_cols as f64).round() as i32)
-        .collect();
+    let col_edges: Vec<i32> =
+        (0..=n_cols).map(|j| grid.x0 + (f64::from(grid.width()) * j as f64 / n_cols as f64).round() as i32).collect();
 
     // Rows: pixels per group, then rows per group.
-    let heights = allocate(
-        usable_h,
-        &non_empty.iter().map(|g| g.items.len()).collect::<Vec<_>>(),
-    );
+    let heights = allocate(usable_h, &non_empty.iter().map(|g| g.items.len()).collect::<Vec<_>>());
     let mut rows = Vec::new();
     let mut out_groups = Vec::new();
     let min_row_px = p.px(1.0);
@@ -318,12 +278,7 @@ fn draw_grid<DB: DrawingBackend>(
                 group: out_groups.len(),
             });
         }
-        out_groups.push(HeatmapGroup {
-            id: g.id,
-            y0: y,
-            y1: y + h,
-            rows: first_row..rows.len(),
-        });
+        out_groups.push(HeatmapGroup { id: g.id, y0: y, y1: y + h, rows: first_row..rows.len() });
         y += h + sep;
     }
 
@@ -340,19 +295,14 @@ fn draw_grid<DB: DrawingBackend>(
                     n += 1;
                 }
             }
-            values.push(if n == 0 {
-                f32::NAN
-            } else {
-                (sum / n as f64) as f32
-            });
+            values.push(if n == 0 { f32::NAN } else { (sum / n as f64) as f32 });
         }
     }
 
     // Cells: merge horizontal runs of the same quantised colour.
     let span = f64::from(hi - lo);
     let step_of = |v: f32| -> Option<usize> {
-        v.is_finite()
-            .then(|| palette::sequential_step((f64::from(v) - f64::from(lo)) / span))
+        v.is_finite().then(|| palette::sequential_step((f64::from(v) - f64::from(lo)) / span))
     };
     let mut cell_rects = 0usize;
     for (r, row_vals) in rows.iter().zip(values.chunks(n_cols)) {
@@ -367,10 +317,7 @@ fn draw_grid<DB: DrawingBackend>(
                 Some(step) => palette::sequential_quantised(step),
                 None => palette::NEUTRAL,
             };
-            let (x0, x1) = (
-                col_edges.get(c).copied().unwrap_or(grid.x0),
-                col_edges.get(e).copied().unwrap_or(grid.x1),
-            );
+            let (x0, x1) = (col_edges.get(c).copied().unwrap_or(grid.x0), col_edges.get(e).copied().unwrap_or(grid.x1));
             p.fill_rect(PxRect::new(x0, r.y0, x1, r.y1), solid(color))?;
             cell_rects += 1;
             c = e;
@@ -397,17 +344,8 @@ fn draw_grid<DB: DrawingBackend>(
         let (Some(&a), Some(&b)) = (col_edges.get(c), col_edges.get(c + 1)) else {
             continue;
         };
-        p.path(
-            vec![((a + b) / 2, grid.y1), ((a + b) / 2, grid.y1 + p.px(3.0))],
-            stroke(palette::INK, p.px(1.0)),
-        )?;
-        p.text(
-            &c.to_string(),
-            ((a + b) / 2, grid.y1 + p.px(4.0)),
-            font,
-            palette::INK,
-            (HPos::Center, VPos::Top),
-        )?;
+        p.path(vec![((a + b) / 2, grid.y1), ((a + b) / 2, grid.y1 + p.px(3.0))], stroke(palette::INK, p.px(1.0)))?;
+        p.text(&c.to_string(), ((a + b) / 2, grid.y1 + p.px(4.0)), font, palette::INK, (HPos::Center, VPos::Top))?;
     }
     p.text(
         opts.x_desc,
@@ -418,22 +356,13 @@ fn draw_grid<DB: DrawingBackend>(
     )?;
 
     // Colour bar.
-    let bar = PxRect::new(
-        grid.x1 + p.px(8.0),
-        grid.y0,
-        grid.x1 + p.px(8.0) + bar_w,
-        grid.y1,
-    );
+    let bar = PxRect::new(grid.x1 + p.px(8.0), grid.y0, grid.x1 + p.px(8.0) + bar_w, grid.y1);
     let steps = bar.height().clamp(1, 64);
     for i in 0..steps {
         let a = bar.y1 - (f64::from(bar.height()) * f64::from(i) / f64::from(steps)).round() as i32;
-        let b =
-            bar.y1 - (f64::from(bar.height()) * f64::from(i + 1) / f64::from(steps)).round() as i32;
+        let b = bar.y1 - (f64::from(bar.height()) * f64::from(i + 1) / f64::from(steps)).round() as i32;
         let t = (f64::from(i) + 0.5) / f64::from(steps);
-        p.fill_rect(
-            PxRect::new(bar.x0, b, bar.x1, a),
-            solid(palette::sequential(t)),
-        )?;
+        p.fill_rect(PxRect::new(bar.x0, b, bar.x1, a), solid(palette::sequential(t)))?;
     }
     for (v, y, anchor) in [(hi, bar.y0, VPos::Top), (lo, bar.y1, VPos::Bottom)] {
         p.text(
@@ -445,16 +374,7 @@ fn draw_grid<DB: DrawingBackend>(
         )?;
     }
 
-    Ok(HeatmapGeometry {
-        grid,
-        col_edges,
-        rows,
-        groups: out_groups,
-        order,
-        values,
-        cell_rects,
-        value_range: (lo, hi),
-    })
+    Ok(HeatmapGeometry { grid, col_edges, rows, groups: out_groups, order, values, cell_rects, value_range: (lo, hi) })
 }
 
 /// Images as rows grouped by cluster (thin gaps between clusters), neurons as
@@ -473,58 +393,25 @@ pub fn draw_cluster_heatmap<DB: DrawingBackend>(
         });
     }
     if let Some(k) = data.sort_key.filter(|k| k.len() != n) {
-        return Err(ChartError::LengthMismatch {
-            what: "heatmap sort keys",
-            expected: n,
-            got: k.len(),
-        });
+        return Err(ChartError::LengthMismatch { what: "heatmap sort keys", expected: n, got: k.len() });
     }
-    if let Some(&c) = data
-        .clusters
-        .iter()
-        .find(|&&c| c >= data.cluster_labels.len())
-    {
-        return Err(ChartError::IndexOutOfRange {
-            what: "heatmap cluster",
-            index: c,
-            len: data.cluster_labels.len(),
-        });
+    if let Some(&c) = data.clusters.iter().find(|&&c| c >= data.cluster_labels.len()) {
+        return Err(ChartError::IndexOutOfRange { what: "heatmap cluster", index: c, len: data.cluster_labels.len() });
     }
     let order = cluster_row_order(data.clusters, data.sort_key);
     let mut groups = Vec::new();
     let mut start = 0usize;
     for (id, label) in data.cluster_labels.iter().enumerate() {
-        let len = order
-            .get(start..)
-            .unwrap_or(&[])
-            .iter()
-            .take_while(|&&i| data.clusters.get(i) == Some(&id))
-            .count();
-        groups.push(GroupIn {
-            id,
-            label: label.clone(),
-            items: start..start + len,
-        });
+        let len = order.get(start..).unwrap_or(&[]).iter().take_while(|&&i| data.clusters.get(i) == Some(&id)).count();
+        groups.push(GroupIn { id, label: label.clone(), items: start..start + len });
         start += len;
     }
     let nn = data.n_neurons;
-    let value = |img: usize, c: usize| {
-        data.activations
-            .get(img * nn + c)
-            .copied()
-            .unwrap_or(f32::NAN)
-    };
+    let value = |img: usize, c: usize| data.activations.get(img * nn + c).copied().unwrap_or(f32::NAN);
     draw_grid(
         area,
         opts,
-        GridIn {
-            n_cols: nn,
-            order,
-            groups,
-            separators: true,
-            value: &value,
-            all_values: data.activations,
-        },
+        GridIn { n_cols: nn, order, groups, separators: true, value: &value, all_values: data.activations },
     )
 }
 
@@ -546,15 +433,10 @@ pub fn draw_class_heatmap<DB: DrawingBackend>(
         .class_labels
         .iter()
         .enumerate()
-        .map(|(id, label)| GroupIn {
-            id,
-            label: label.clone(),
-            items: id..id + 1,
-        })
+        .map(|(id, label)| GroupIn { id, label: label.clone(), items: id..id + 1 })
         .collect();
     let nn = data.n_neurons;
-    let value =
-        |class: usize, c: usize| data.means.get(class * nn + c).copied().unwrap_or(f32::NAN);
+    let value = |class: usize, c: usize| data.means.get(class * nn + c).copied().unwrap_or(f32::NAN);
     draw_grid(
         area,
         opts,

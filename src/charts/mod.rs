@@ -40,31 +40,24 @@ pub mod signature;
 pub mod silhouette;
 pub mod training;
 
-pub use contingency::{
-    ContingencyData, ContingencyGeometry, ContingencyOptions, ContingencyShade, draw_contingency,
-};
+pub use contingency::{ContingencyData, ContingencyGeometry, ContingencyOptions, ContingencyShade, draw_contingency};
 pub use errors::ChartError;
 pub use flow::{
-    FlowBand, FlowColumn, FlowLayout, FlowLayoutParams, FlowNode, FlowNodeKind, FlowOptions,
-    draw_flow, flow_layout,
+    FlowBand, FlowColumn, FlowLayout, FlowLayoutParams, FlowNode, FlowNodeKind, FlowOptions, draw_flow, flow_layout,
 };
 pub use frame::{PlotFrame, PxRect, ViewRect};
 pub use heatmap::{
-    ClassHeatmapData, ClusterHeatmapData, HeatmapGeometry, HeatmapGroup, HeatmapHit,
-    HeatmapOptions, HeatmapRow, cluster_row_order, draw_class_heatmap, draw_cluster_heatmap,
+    ClassHeatmapData, ClusterHeatmapData, HeatmapGeometry, HeatmapGroup, HeatmapHit, HeatmapOptions, HeatmapRow,
+    cluster_row_order, draw_class_heatmap, draw_cluster_heatmap,
 };
 pub use paint::LegendEntry;
 pub use probs::{BarsGeometry, ProbabilityBars, draw_probabilities};
-pub use scatter::{
-    PointIndex, ScatterData, ScatterGeometry, ScatterOptions, draw_scatter, nearest_point,
-};
+pub use scatter::{PointIndex, ScatterData, ScatterGeometry, ScatterOptions, draw_scatter, nearest_point};
 pub use scores::{
-    ScoreDistributions, ScoreGeometry, ScoreHistogram, ScoreOptions, draw_score_distributions,
-    score_histogram,
+    ScoreDistributions, ScoreGeometry, ScoreHistogram, ScoreOptions, draw_score_distributions, score_histogram,
 };
 pub use signature::{SignatureStrip, StripGeometry, draw_signature_strip};
 pub use silhouette::{
-    SilhouetteGeometry, SilhouetteLayer, SilhouetteMarker, SilhouetteOptions, defined_runs,
-    draw_silhouette,
+    SilhouetteGeometry, SilhouetteLayer, SilhouetteMarker, SilhouetteOptions, defined_runs, draw_silhouette,
 };
 pub use training::{TrainingCurves, TrainingGeometry, TrainingOptions, draw_training};

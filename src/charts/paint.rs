@@ -14,11 +14,7 @@ pub(crate) const FONT_CSS_PX: f64 = 12.0;
 
 /// A usable device-pixel ratio (non-finite or silly values fall back to 1).
 pub(crate) fn sanitize_scale(scale: f64) -> f64 {
-    if scale.is_finite() && scale > 0.0 {
-        scale.clamp(0.25, 8.0)
-    } else {
-        1.0
-    }
+    if scale.is_finite() && scale > 0.0 { scale.clamp(0.25, 8.0) } else { 1.0 }
 }
 
 /// CSS pixels -> backend pixels, at least 1.
@@ -34,11 +30,7 @@ pub(crate) fn text_width_estimate(text: &str, font_px: f64) -> i32 {
 
 /// A text style of `size_px` backend pixels, anchored at (`h`, `v`).
 pub(crate) fn text_style(size_px: f64, color: RGBColor, h: HPos, v: VPos) -> TextStyle<'static> {
-    TextStyle {
-        font: ("sans-serif", size_px).into_font(),
-        color: color.to_backend_color(),
-        pos: Pos::new(h, v),
-    }
+    TextStyle { font: ("sans-serif", size_px).into_font(), color: color.to_backend_color(), pos: Pos::new(h, v) }
 }
 
 /// Tick label text: at most 3 decimals, no trailing zeros, no "-0".
@@ -64,10 +56,7 @@ pub(crate) struct Painter<DB: DrawingBackend> {
 
 impl<DB: DrawingBackend> Painter<DB> {
     pub(crate) fn new(area: &DrawingArea<DB, Shift>, scale: f64) -> Self {
-        Painter {
-            area: area.use_screen_coord(),
-            scale: sanitize_scale(scale),
-        }
+        Painter { area: area.use_screen_coord(), scale: sanitize_scale(scale) }
     }
 
     /// The area's rectangle in backend pixels.
@@ -85,9 +74,7 @@ impl<DB: DrawingBackend> Painter<DB> {
     }
 
     pub(crate) fn clear(&self) -> Result<(), ChartError> {
-        self.area
-            .fill(&palette::BACKGROUND)
-            .map_err(ChartError::backend)
+        self.area.fill(&palette::BACKGROUND).map_err(ChartError::backend)
     }
 
     /// Filled rectangle covering pixels `x0..x1` × `y0..y1`.
@@ -95,17 +82,10 @@ impl<DB: DrawingBackend> Painter<DB> {
         if r.x1 <= r.x0 || r.y1 <= r.y0 {
             return Ok(());
         }
-        self.area
-            .draw(&Rectangle::new([(r.x0, r.y0), (r.x1, r.y1)], style))
-            .map_err(ChartError::backend)
+        self.area.draw(&Rectangle::new([(r.x0, r.y0), (r.x1, r.y1)], style)).map_err(ChartError::backend)
     }
 
-    pub(crate) fn stroke_rect(
-        &self,
-        r: PxRect,
-        color: RGBColor,
-        width: i32,
-    ) -> Result<(), ChartError> {
+    pub(crate) fn stroke_rect(&self, r: PxRect, color: RGBColor, width: i32) -> Result<(), ChartError> {
         self.area
             .draw(&Rectangle::new(
                 [(r.x0, r.y0), (r.x1, r.y1)],
@@ -118,29 +98,18 @@ impl<DB: DrawingBackend> Painter<DB> {
         if pts.len() < 2 {
             return Ok(());
         }
-        self.area
-            .draw(&PathElement::new(pts, style))
-            .map_err(ChartError::backend)
+        self.area.draw(&PathElement::new(pts, style)).map_err(ChartError::backend)
     }
 
     pub(crate) fn polygon(&self, pts: Vec<(i32, i32)>, color: RGBAColor) -> Result<(), ChartError> {
         if pts.len() < 3 {
             return Ok(());
         }
-        self.area
-            .draw(&Polygon::new(pts, color.filled()))
-            .map_err(ChartError::backend)
+        self.area.draw(&Polygon::new(pts, color.filled())).map_err(ChartError::backend)
     }
 
-    pub(crate) fn circle(
-        &self,
-        c: (i32, i32),
-        r: i32,
-        style: ShapeStyle,
-    ) -> Result<(), ChartError> {
-        self.area
-            .draw(&Circle::new(c, r.max(1), style))
-            .map_err(ChartError::backend)
+    pub(crate) fn circle(&self, c: (i32, i32), r: i32, style: ShapeStyle) -> Result<(), ChartError> {
+        self.area.draw(&Circle::new(c, r.max(1), style)).map_err(ChartError::backend)
     }
 
     pub(crate) fn text(
@@ -155,18 +124,13 @@ impl<DB: DrawingBackend> Painter<DB> {
             return Ok(());
         }
         let style = text_style(size_px, color, anchor.0, anchor.1);
-        self.area
-            .draw(&Text::new(s.to_string(), at, style))
-            .map_err(ChartError::backend)
+        self.area.draw(&Text::new(s.to_string(), at, style)).map_err(ChartError::backend)
     }
 
     /// A sub-area in absolute pixels (for plotters' chart builder).
     pub(crate) fn sub_area(&self, r: PxRect) -> DrawingArea<DB, Shift> {
         let base = self.rect();
-        self.area.clone().shrink(
-            (r.x0 - base.x0, r.y0 - base.y0),
-            (r.width().max(0) as u32, r.height().max(0) as u32),
-        )
+        self.area.clone().shrink((r.x0 - base.x0, r.y0 - base.y0), (r.width().max(0) as u32, r.height().max(0) as u32))
     }
 }
 
@@ -188,11 +152,7 @@ pub struct LegendEntry {
 /// Width a vertical legend needs.
 pub(crate) fn legend_width(labels: &[&str], scale: f64) -> i32 {
     let font = FONT_CSS_PX * scale;
-    let longest = labels
-        .iter()
-        .map(|l| text_width_estimate(l, font))
-        .max()
-        .unwrap_or(0);
+    let longest = labels.iter().map(|l| text_width_estimate(l, font)).max().unwrap_or(0);
     longest + px(scale, 12.0 + 6.0 + 12.0)
 }
 
@@ -211,26 +171,9 @@ pub(crate) fn draw_legend<DB: DrawingBackend>(
     for (i, (label, color)) in entries.iter().enumerate() {
         let top = y + row_h * i as i32;
         let mid = top + row_h / 2;
-        p.fill_rect(
-            PxRect::new(
-                x + p.px(4.0),
-                mid - sw / 2,
-                x + p.px(4.0) + sw,
-                mid - sw / 2 + sw,
-            ),
-            solid(*color),
-        )?;
-        p.text(
-            label,
-            (x + p.px(4.0) + sw + p.px(6.0), mid),
-            font,
-            palette::INK,
-            (HPos::Left, VPos::Center),
-        )?;
-        out.push(LegendEntry {
-            index: i,
-            rect: PxRect::new(x, top, x + width, top + row_h),
-        });
+        p.fill_rect(PxRect::new(x + p.px(4.0), mid - sw / 2, x + p.px(4.0) + sw, mid - sw / 2 + sw), solid(*color))?;
+        p.text(label, (x + p.px(4.0) + sw + p.px(6.0), mid), font, palette::INK, (HPos::Left, VPos::Center))?;
+        out.push(LegendEntry { index: i, rect: PxRect::new(x, top, x + width, top + row_h) });
     }
     Ok(out)
 }
@@ -244,7 +187,8 @@ pub(crate) fn draw_categorical_legend<DB: DrawingBackend>(
     width: i32,
     labels: &[&str],
 ) -> Result<Vec<LegendEntry>, ChartError> {
-    let entries: Vec<(&str, RGBColor)> = labels.iter().enumerate().map(|(i, l)| (*l, palette::categorical(i))).collect();
+    let entries: Vec<(&str, RGBColor)> =
+        labels.iter().enumerate().map(|(i, l)| (*l, palette::categorical(i))).collect();
     draw_legend(p, x, y, width, &entries)
 }
 
@@ -275,10 +219,7 @@ pub(crate) fn draw_axes<DB: DrawingBackend>(
     if i64::from(w) <= i64::from(y_area) + i64::from(px(scale, 20.0))
         || i64::from(h) <= i64::from(x_area) + i64::from(px(scale, 20.0))
     {
-        return Err(ChartError::AreaTooSmall {
-            width: w,
-            height: h,
-        });
+        return Err(ChartError::AreaTooSmall { width: w, height: h });
     }
     let mut chart = ChartBuilder::on(area)
         .margin(px(scale, 8.0))
@@ -306,8 +247,5 @@ pub(crate) fn draw_axes<DB: DrawingBackend>(
         .draw()
         .map_err(ChartError::backend)?;
     let (xr, yr) = chart.plotting_area().get_pixel_range();
-    Ok(PlotFrame {
-        plot: PxRect::new(xr.start, yr.start, xr.end, yr.end),
-        view,
-    })
+    Ok(PlotFrame { plot: PxRect::new(xr.start, yr.start, xr.end, yr.end), view })
 }

@@ -115,9 +115,5 @@ pub fn with_alpha(c: RGBColor, alpha: f64) -> RGBAColor {
 /// Black or white, whichever reads better on `bg` (numbers inside cells).
 pub fn text_on(bg: RGBColor) -> RGBColor {
     let luma = 0.2126 * f64::from(bg.0) + 0.7152 * f64::from(bg.1) + 0.0722 * f64::from(bg.2);
-    if luma > 140.0 {
-        RGBColor(0, 0, 0)
-    } else {
-        RGBColor(0xFF, 0xFF, 0xFF)
-    }
+    if luma > 140.0 { RGBColor(0, 0, 0) } else { RGBColor(0xFF, 0xFF, 0xFF) }
 }

@@ -9,8 +9,7 @@ use plotters::prelude::*;
 use super::errors::ChartError;
 use super::frame::{PlotFrame, PxRect, ViewRect};
 use super::paint::{
-    self, AxesSpec, LegendEntry, Painter, draw_axes, draw_categorical_legend, fmt_tick, legend_width, solid,
-    stroke,
+    self, AxesSpec, LegendEntry, Painter, draw_axes, draw_categorical_legend, fmt_tick, legend_width, solid, stroke,
 };
 use super::palette;
 
@@ -78,21 +77,10 @@ fn validate(data: &ScatterData, opts: &ScatterOptions) -> Result<(), ChartError>
         });
     }
     if let Some(&c) = data.categories.iter().find(|&&c| c >= data.legend.len()) {
-        return Err(ChartError::IndexOutOfRange {
-            what: "scatter category",
-            index: c,
-            len: data.legend.len(),
-        });
+        return Err(ChartError::IndexOutOfRange { what: "scatter category", index: c, len: data.legend.len() });
     }
-    if let Some(&i) = opts
-        .highlight
-        .and_then(|h| h.iter().find(|&&i| i >= data.points.len()))
-    {
-        return Err(ChartError::IndexOutOfRange {
-            what: "scatter highlight",
-            index: i,
-            len: data.points.len(),
-        });
+    if let Some(&i) = opts.highlight.and_then(|h| h.iter().find(|&&i| i >= data.points.len())) {
+        return Err(ChartError::IndexOutOfRange { what: "scatter highlight", index: i, len: data.points.len() });
     }
     Ok(())
 }
@@ -110,11 +98,7 @@ pub fn draw_scatter<DB: DrawingBackend>(
 
     // Legend column on the right, chart on the left.
     let labels: Vec<&str> = data.legend.iter().map(String::as_str).collect();
-    let legend_w = if labels.is_empty() {
-        0
-    } else {
-        legend_width(&labels, p.scale).min(full.width() * 2 / 5)
-    };
+    let legend_w = if labels.is_empty() { 0 } else { legend_width(&labels, p.scale).min(full.width() * 2 / 5) };
     let chart_rect = PxRect::new(full.x0, full.y0, full.x1 - legend_w, full.y1);
     let view = opts
         .view
@@ -138,12 +122,9 @@ pub fn draw_scatter<DB: DrawingBackend>(
 
     let side = paint::px(p.scale, opts.point_css_px.clamp(1.0, 20.0));
     let half = side / 2;
-    let normal: Vec<ShapeStyle> = (0..data.legend.len())
-        .map(|c| solid(palette::categorical(c)))
-        .collect();
-    let faded: Vec<ShapeStyle> = (0..data.legend.len())
-        .map(|c| solid(palette::dimmed(palette::categorical(c))))
-        .collect();
+    let normal: Vec<ShapeStyle> = (0..data.legend.len()).map(|c| solid(palette::categorical(c))).collect();
+    let faded: Vec<ShapeStyle> =
+        (0..data.legend.len()).map(|c| solid(palette::dimmed(palette::categorical(c)))).collect();
     let mask: Option<Vec<bool>> = opts.highlight.map(|h| {
         let mut m = vec![false; data.points.len()];
         for &i in h {
@@ -159,10 +140,7 @@ pub fn draw_scatter<DB: DrawingBackend>(
     let mut drawn = 0usize;
     let mut draw_pass = |want_highlighted: bool, styles: &[ShapeStyle]| -> Result<(), ChartError> {
         for (i, (pt, &cat)) in data.points.iter().zip(data.categories).enumerate() {
-            let is_hl = mask
-                .as_ref()
-                .and_then(|m| m.get(i).copied())
-                .unwrap_or(true);
+            let is_hl = mask.as_ref().and_then(|m| m.get(i).copied()).unwrap_or(true);
             if is_hl != want_highlighted {
                 continue;
             }
@@ -195,33 +173,19 @@ pub fn draw_scatter<DB: DrawingBackend>(
 
     let legend = draw_categorical_legend(&p, chart_rect.x1, full.y0 + p.px(12.0), legend_w, &labels)?;
 
-    Ok(ScatterGeometry {
-        frame,
-        legend,
-        drawn_points: drawn,
-        point_px: side,
-    })
+    Ok(ScatterGeometry { frame, legend, drawn_points: drawn, point_px: side })
 }
 
 /// The probe marker: a white disc with a black ring and a black cross, big
 /// enough to find among thousands of coloured squares.
-pub(crate) fn draw_probe_marker<DB: DrawingBackend>(
-    p: &Painter<DB>,
-    c: (i32, i32),
-) -> Result<(), ChartError> {
+pub(crate) fn draw_probe_marker<DB: DrawingBackend>(p: &Painter<DB>, c: (i32, i32)) -> Result<(), ChartError> {
     let r = p.px(7.0);
     p.circle(c, r, solid(palette::BACKGROUND))?;
     p.circle(c, r, stroke(palette::PROBE_CASING, p.px(2.0)))?;
     let arm = p.px(4.0);
     let w = p.px(2.0);
-    p.path(
-        vec![(c.0 - arm, c.1), (c.0 + arm, c.1)],
-        stroke(palette::PROBE_CASING, w),
-    )?;
-    p.path(
-        vec![(c.0, c.1 - arm), (c.0, c.1 + arm)],
-        stroke(palette::PROBE_CASING, w),
-    )
+    p.path(vec![(c.0 - arm, c.1), (c.0 + arm, c.1)], stroke(palette::PROBE_CASING, w))?;
+    p.path(vec![(c.0, c.1 - arm), (c.0, c.1 + arm)], stroke(palette::PROBE_CASING, w))
 }
 
 /// A uniform grid over the data plane for nearest-point look-ups. Build it once
@@ -244,10 +208,7 @@ impl PointIndex {
     /// Index `points` (non-finite ones are left out).
     pub fn build(points: &[[f32; 2]]) -> PointIndex {
         let bounds = ViewRect::fit(points, 0.0);
-        let finite = points
-            .iter()
-            .filter(|p| p[0].is_finite() && p[1].is_finite())
-            .count();
+        let finite = points.iter().filter(|p| p[0].is_finite() && p[1].is_finite()).count();
         // About two points per cell on average.
         let side = ((finite as f64 / 2.0).sqrt().ceil() as usize).clamp(1, 1024);
         let b = bounds.unwrap_or(ViewRect::new(0.0, 1.0, 0.0, 1.0));
@@ -311,31 +272,18 @@ impl PointIndex {
 
     fn cell_coord(v: f64, min: f64, size: f64, n: usize) -> usize {
         let c = ((v - min) / size).floor();
-        if c.is_nan() || c < 0.0 {
-            0
-        } else {
-            (c as usize).min(n - 1)
-        }
+        if c.is_nan() || c < 0.0 { 0 } else { (c as usize).min(n - 1) }
     }
 
     fn cell_of(&self, x: f64, y: f64) -> (usize, usize) {
-        (
-            Self::cell_coord(x, self.x_min, self.cell_w, self.nx),
-            Self::cell_coord(y, self.y_min, self.cell_h, self.ny),
-        )
+        (Self::cell_coord(x, self.x_min, self.cell_w, self.nx), Self::cell_coord(y, self.y_min, self.cell_h, self.ny))
     }
 }
 
 /// The point drawn closest to pixel (`px`, `py`) within `max_px` pixels, as
 /// an index into the indexed points; `None` when nothing is that close.
 /// Distances are measured in pixels of `frame`, so zoom is accounted for.
-pub fn nearest_point(
-    index: &PointIndex,
-    frame: &PlotFrame,
-    px: f64,
-    py: f64,
-    max_px: f64,
-) -> Option<usize> {
+pub fn nearest_point(index: &PointIndex, frame: &PlotFrame, px: f64, py: f64, max_px: f64) -> Option<usize> {
     if !(px.is_finite() && py.is_finite() && max_px.is_finite() && max_px >= 0.0) {
         return None;
     }

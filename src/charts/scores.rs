@@ -9,8 +9,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 use super::errors::ChartError;
 use super::frame::{PlotFrame, PxRect, ViewRect};
 use super::paint::{
-    AxesSpec, FONT_CSS_PX, LegendEntry, Painter, draw_axes, draw_legend, fmt_tick, legend_width,
-    stroke,
+    AxesSpec, FONT_CSS_PX, LegendEntry, Painter, draw_axes, draw_legend, fmt_tick, legend_width, stroke,
 };
 use super::palette;
 
@@ -35,10 +34,7 @@ pub struct ScoreOptions {
 
 impl Default for ScoreOptions {
     fn default() -> Self {
-        ScoreOptions {
-            scale: 1.0,
-            bins: 30,
-        }
+        ScoreOptions { scale: 1.0, bins: 30 }
     }
 }
 
@@ -65,22 +61,10 @@ impl ScoreHistogram {
 
 /// Bin both sets on common edges spanning every finite score plus `extra`
 /// values (threshold, probe) that must be visible. Non-finite scores are dropped.
-pub fn score_histogram(
-    in_dist: &[f32],
-    foreign: &[f32],
-    extra: &[f32],
-    bins: usize,
-) -> ScoreHistogram {
+pub fn score_histogram(in_dist: &[f32], foreign: &[f32], extra: &[f32], bins: usize) -> ScoreHistogram {
     let bins = bins.clamp(1, 1000);
-    let all = in_dist
-        .iter()
-        .chain(foreign)
-        .chain(extra)
-        .copied()
-        .filter(|v| v.is_finite());
-    let (lo, hi) = all.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
-        (l.min(f64::from(v)), h.max(f64::from(v)))
-    });
+    let all = in_dist.iter().chain(foreign).chain(extra).copied().filter(|v| v.is_finite());
+    let (lo, hi) = all.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| (l.min(f64::from(v)), h.max(f64::from(v))));
     let (lo, hi) = if lo.is_finite() && hi > lo {
         (lo, hi)
     } else if lo.is_finite() {
@@ -100,11 +84,7 @@ pub fn score_histogram(
         }
         c
     };
-    ScoreHistogram {
-        edges,
-        in_counts: count(in_dist),
-        foreign_counts: count(foreign),
-    }
+    ScoreHistogram { edges, in_counts: count(in_dist), foreign_counts: count(foreign) }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -121,11 +101,7 @@ impl ScoreGeometry {
             return None;
         }
         let (x, _) = self.frame.to_data(px, py);
-        let b = self
-            .histogram
-            .edges
-            .partition_point(|&e| e <= x)
-            .checked_sub(1)?;
+        let b = self.histogram.edges.partition_point(|&e| e <= x).checked_sub(1)?;
         (b < self.histogram.in_counts.len()).then_some(b)
     }
 }
@@ -141,23 +117,14 @@ pub fn draw_score_distributions<DB: DrawingBackend>(
     let extra: Vec<f32> = data.threshold.into_iter().chain(data.probe).collect();
     let hist = score_histogram(data.in_dist, data.foreign, &extra, opts.bins);
     let (in_share, foreign_share) = hist.shares();
-    let y_hi = in_share
-        .iter()
-        .chain(&foreign_share)
-        .copied()
-        .fold(0.0, f64::max)
-        .max(0.01)
-        * 1.1;
+    let y_hi = in_share.iter().chain(&foreign_share).copied().fold(0.0, f64::max).max(0.01) * 1.1;
     let p = Painter::new(area, opts.scale);
     p.clear()?;
     let full = p.rect();
     let labels = [data.in_label, data.foreign_label];
     let legend_w = legend_width(&labels, p.scale).min(full.width() * 2 / 5);
     let chart_rect = PxRect::new(full.x0, full.y0, full.x1 - legend_w, full.y1);
-    let (x_lo, x_hi) = (
-        hist.edges.first().copied().unwrap_or(0.0),
-        hist.edges.last().copied().unwrap_or(1.0),
-    );
+    let (x_lo, x_hi) = (hist.edges.first().copied().unwrap_or(0.0), hist.edges.last().copied().unwrap_or(1.0));
     let fmt = |v: &f64| fmt_tick(*v);
     let pct = |v: &f64| format!("{:.0}%", v * 100.0);
     let frame = draw_axes(
@@ -174,10 +141,9 @@ pub fn draw_score_distributions<DB: DrawingBackend>(
         p.scale,
     )?;
 
-    for (shares, color) in [
-        (&in_share, palette::categorical(IN_COLOR)),
-        (&foreign_share, palette::categorical(FOREIGN_COLOR)),
-    ] {
+    for (shares, color) in
+        [(&in_share, palette::categorical(IN_COLOR)), (&foreign_share, palette::categorical(FOREIGN_COLOR))]
+    {
         let fill = palette::with_alpha(color, 0.45).filled();
         let mut outline = Vec::with_capacity(shares.len() * 2 + 2);
         // The outline spans only this set's non-empty bins, so it does not
@@ -190,12 +156,7 @@ pub fn draw_score_distributions<DB: DrawingBackend>(
             };
             let (x0, y0) = frame.to_pixel(e0, s);
             let (x1, base) = frame.to_pixel(e1, 0.0);
-            let (x0, x1, y0, base) = (
-                x0.round() as i32,
-                x1.round() as i32,
-                y0.round() as i32,
-                base.round() as i32,
-            );
+            let (x0, x1, y0, base) = (x0.round() as i32, x1.round() as i32, y0.round() as i32, base.round() as i32);
             if s > 0.0 {
                 p.fill_rect(PxRect::new(x0, y0, x1.max(x0 + 1), base + 1), fill)?;
             }
@@ -221,46 +182,24 @@ pub fn draw_score_distributions<DB: DrawingBackend>(
         let (dash, gap) = (p.px(5.0), p.px(4.0));
         let mut y = top;
         while y < bottom {
-            p.path(
-                vec![(x, y), (x, (y + dash).min(bottom))],
-                stroke(palette::INK, p.px(1.5)),
-            )?;
+            p.path(vec![(x, y), (x, (y + dash).min(bottom))], stroke(palette::INK, p.px(1.5)))?;
             y += dash + gap;
         }
-        p.text(
-            "threshold",
-            (x + p.px(4.0), top + p.px(2.0)),
-            font,
-            palette::INK,
-            (HPos::Left, VPos::Top),
-        )?;
+        p.text("threshold", (x + p.px(4.0), top + p.px(2.0)), font, palette::INK, (HPos::Left, VPos::Top))?;
     }
     if let Some(s) = data.probe.filter(|s| s.is_finite()) {
         let (x, _) = frame.to_pixel(f64::from(s), 0.0);
         let x = x.round() as i32;
-        p.path(
-            vec![(x, top), (x, bottom)],
-            stroke(palette::PROBE_CASING, p.px(2.0)),
-        )?;
+        p.path(vec![(x, top), (x, bottom)], stroke(palette::PROBE_CASING, p.px(2.0)))?;
         let r = p.px(6.0);
-        p.polygon(
-            vec![(x - r, top), (x + r, top), (x, top + r)],
-            palette::PROBE_CASING.to_rgba(),
-        )?;
+        p.polygon(vec![(x - r, top), (x + r, top), (x, top + r)], palette::PROBE_CASING.to_rgba())?;
     }
     let legend = draw_legend(
         &p,
         chart_rect.x1,
         full.y0 + p.px(12.0),
         legend_w,
-        &[
-            (data.in_label, palette::categorical(IN_COLOR)),
-            (data.foreign_label, palette::categorical(FOREIGN_COLOR)),
-        ],
+        &[(data.in_label, palette::categorical(IN_COLOR)), (data.foreign_label, palette::categorical(FOREIGN_COLOR))],
     )?;
-    Ok(ScoreGeometry {
-        frame,
-        histogram: hist,
-        legend,
-    })
+    Ok(ScoreGeometry { frame, histogram: hist, legend })
 }

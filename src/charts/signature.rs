@@ -34,10 +34,7 @@ impl StripGeometry {
         if !self.cells.contains(px, py) {
             return None;
         }
-        let c = self
-            .col_edges
-            .partition_point(|&e| f64::from(e) <= px)
-            .checked_sub(1)?;
+        let c = self.col_edges.partition_point(|&e| f64::from(e) <= px).checked_sub(1)?;
         (c + 1 < self.col_edges.len()).then_some(c)
     }
 }
@@ -51,24 +48,12 @@ pub fn draw_signature_strip<DB: DrawingBackend>(
     p.clear()?;
     let full = p.rect();
     let font = p.font_px(FONT_CSS_PX);
-    let label_w = if strip.label.is_empty() {
-        0
-    } else {
-        text_width_estimate(strip.label, font) + p.px(8.0)
-    };
+    let label_w = if strip.label.is_empty() { 0 } else { text_width_estimate(strip.label, font) + p.px(8.0) };
     let range_w = text_width_estimate("0.00–0.00", font) + p.px(8.0);
-    let cells = PxRect::new(
-        full.x0 + label_w,
-        full.y0 + p.px(2.0),
-        full.x1 - range_w,
-        full.y1 - p.px(2.0),
-    );
+    let cells = PxRect::new(full.x0 + label_w, full.y0 + p.px(2.0), full.x1 - range_w, full.y1 - p.px(2.0));
     let n = strip.values.len();
     if cells.width() < 1 || cells.height() < 1 {
-        return Err(ChartError::AreaTooSmall {
-            width: full.width() as u32,
-            height: full.height() as u32,
-        });
+        return Err(ChartError::AreaTooSmall { width: full.width() as u32, height: full.height() as u32 });
     }
     let (lo, hi) = match strip.value_range {
         Some((a, b)) if a.is_finite() && b.is_finite() => (a.min(b), a.max(b)),
@@ -81,28 +66,18 @@ pub fn draw_signature_strip<DB: DrawingBackend>(
         }
     };
     let hi = if hi > lo { hi } else { lo + 1.0 };
-    let col_edges: Vec<i32> = (0..=n)
-        .map(|j| cells.x0 + (f64::from(cells.width()) * j as f64 / n.max(1) as f64).round() as i32)
-        .collect();
+    let col_edges: Vec<i32> =
+        (0..=n).map(|j| cells.x0 + (f64::from(cells.width()) * j as f64 / n.max(1) as f64).round() as i32).collect();
     for (j, &v) in strip.values.iter().enumerate() {
         let (Some(&x0), Some(&x1)) = (col_edges.get(j), col_edges.get(j + 1)) else {
             continue;
         };
-        let color = if v.is_finite() {
-            palette::sequential(f64::from(v - lo) / f64::from(hi - lo))
-        } else {
-            palette::NEUTRAL
-        };
+        let color =
+            if v.is_finite() { palette::sequential(f64::from(v - lo) / f64::from(hi - lo)) } else { palette::NEUTRAL };
         p.fill_rect(PxRect::new(x0, cells.y0, x1, cells.y1), solid(color))?;
     }
     let mid = (cells.y0 + cells.y1) / 2;
-    p.text(
-        strip.label,
-        (full.x0, mid),
-        font,
-        palette::INK,
-        (HPos::Left, VPos::Center),
-    )?;
+    p.text(strip.label, (full.x0, mid), font, palette::INK, (HPos::Left, VPos::Center))?;
     p.text(
         &format!("{}–{}", fmt_tick(f64::from(lo)), fmt_tick(f64::from(hi))),
         (cells.x1 + p.px(6.0), mid),
@@ -110,9 +85,5 @@ pub fn draw_signature_strip<DB: DrawingBackend>(
         palette::MUTED_INK,
         (HPos::Left, VPos::Center),
     )?;
-    Ok(StripGeometry {
-        cells,
-        col_edges,
-        value_range: (lo, hi),
-    })
+    Ok(StripGeometry { cells, col_edges, value_range: (lo, hi) })
 }

@@ -74,10 +74,7 @@ impl SilhouetteGeometry {
             return None;
         }
         let (x, _) = self.frame.to_data(px, py);
-        self.ks
-            .iter()
-            .copied()
-            .min_by(|&a, &b| (a as f64 - x).abs().total_cmp(&(b as f64 - x).abs()))
+        self.ks.iter().copied().min_by(|&a, &b| (a as f64 - x).abs().total_cmp(&(b as f64 - x).abs()))
     }
 }
 
@@ -119,10 +116,7 @@ pub fn draw_silhouette<DB: DrawingBackend>(
         let mut s = l.scores.clone();
         s.sort_by_key(|&(k, _)| k);
         if s.windows(2).any(|w| matches!(w, [a, b] if a.0 == b.0)) {
-            return Err(ChartError::InvalidInput(format!(
-                "silhouette layer {:?} lists a K twice",
-                l.label
-            )));
+            return Err(ChartError::InvalidInput(format!("silhouette layer {:?} lists a K twice", l.label)));
         }
         sorted.push(s);
     }
@@ -133,11 +127,7 @@ pub fn draw_silhouette<DB: DrawingBackend>(
         (Some(&a), Some(&b)) => (a, b),
         _ => (2, 10),
     };
-    let defined: Vec<f64> = sorted
-        .iter()
-        .flatten()
-        .filter_map(|&(_, s)| s.filter(|v| v.is_finite()))
-        .collect();
+    let defined: Vec<f64> = sorted.iter().flatten().filter_map(|&(_, s)| s.filter(|v| v.is_finite())).collect();
     let (s_lo, s_hi) = if defined.is_empty() {
         (0.0, 1.0)
     } else {
@@ -151,18 +141,10 @@ pub fn draw_silhouette<DB: DrawingBackend>(
     p.clear()?;
     let full = p.rect();
     let labels: Vec<&str> = layers.iter().map(|l| l.label.as_str()).collect();
-    let legend_w = if labels.is_empty() {
-        0
-    } else {
-        legend_width(&labels, p.scale).min(full.width() * 2 / 5)
-    };
+    let legend_w = if labels.is_empty() { 0 } else { legend_width(&labels, p.scale).min(full.width() * 2 / 5) };
     let chart_rect = PxRect::new(full.x0, full.y0, full.x1 - legend_w, full.y1);
     let x_fmt = |v: &f64| {
-        if (v - v.round()).abs() < 1e-6 {
-            format!("{}", v.round())
-        } else {
-            String::new()
-        }
+        if (v - v.round()).abs() < 1e-6 { format!("{}", v.round()) } else { String::new() }
     };
     let y_fmt = |v: &f64| fmt_tick(*v);
     let frame = draw_axes(
@@ -203,31 +185,14 @@ pub fn draw_silhouette<DB: DrawingBackend>(
                 let chosen = layer.chosen_k == Some(k);
                 if chosen {
                     // Ring: hollow, thicker, larger — the chosen K.
-                    p.circle(
-                        (x.round() as i32, y.round() as i32),
-                        p.px(8.0),
-                        stroke(color, p.px(2.0)),
-                    )?;
+                    p.circle((x.round() as i32, y.round() as i32), p.px(8.0), stroke(color, p.px(2.0)))?;
                 }
-                markers.push(SilhouetteMarker {
-                    layer: li,
-                    k,
-                    score: s,
-                    px: x,
-                    py: y,
-                    chosen,
-                });
+                markers.push(SilhouetteMarker { layer: li, k, score: s, px: x, py: y, chosen });
             }
         }
     }
 
     let legend = draw_categorical_legend(&p, chart_rect.x1, full.y0 + p.px(12.0), legend_w, &labels)?;
 
-    Ok(SilhouetteGeometry {
-        frame,
-        markers,
-        legend,
-        segments,
-        ks,
-    })
+    Ok(SilhouetteGeometry { frame, markers, legend, segments, ks })
 }

@@ -6,9 +6,7 @@ use plotters::prelude::*;
 
 use super::errors::ChartError;
 use super::frame::{PlotFrame, PxRect, ViewRect};
-use super::paint::{
-    AxesSpec, LegendEntry, Painter, draw_axes, draw_legend, fmt_tick, legend_width, solid, stroke,
-};
+use super::paint::{AxesSpec, LegendEntry, Painter, draw_axes, draw_legend, fmt_tick, legend_width, solid, stroke};
 use super::palette;
 
 /// Series as (x, y) pairs; x is a step count or a (fractional) epoch.
@@ -30,11 +28,7 @@ pub struct TrainingOptions<'a> {
 
 impl Default for TrainingOptions<'_> {
     fn default() -> Self {
-        TrainingOptions {
-            scale: 1.0,
-            x_desc: "epoch",
-            x_max: None,
-        }
+        TrainingOptions { scale: 1.0, x_desc: "epoch", x_max: None }
     }
 }
 
@@ -55,9 +49,7 @@ pub const TRAIN_COLOR: usize = 6;
 pub const TEST_COLOR: usize = 3;
 
 fn finite(s: &[(f64, f64)]) -> impl Iterator<Item = (f64, f64)> + '_ {
-    s.iter()
-        .copied()
-        .filter(|(x, y)| x.is_finite() && y.is_finite())
+    s.iter().copied().filter(|(x, y)| x.is_finite() && y.is_finite())
 }
 
 /// Evenly thin a long series to about `max_points` (keeps the last point) so
@@ -87,10 +79,7 @@ pub fn draw_training<DB: DrawingBackend>(
         .chain(finite(curves.train_accuracy))
         .chain(finite(curves.test_accuracy))
         .map(|(x, _)| x)
-        .fold(
-            opts.x_max.filter(|v| v.is_finite()).unwrap_or(1.0),
-            f64::max,
-        );
+        .fold(opts.x_max.filter(|v| v.is_finite()).unwrap_or(1.0), f64::max);
     let x_start = finite(curves.loss)
         .chain(finite(curves.train_accuracy))
         .chain(finite(curves.test_accuracy))
@@ -98,10 +87,7 @@ pub fn draw_training<DB: DrawingBackend>(
         .fold(0.0, f64::min);
     let loss_hi = finite(curves.loss).map(|(_, y)| y).fold(0.0, f64::max);
     let loss_hi = if loss_hi > 0.0 { loss_hi * 1.05 } else { 1.0 };
-    let acc_lo = finite(curves.train_accuracy)
-        .chain(finite(curves.test_accuracy))
-        .map(|(_, y)| y)
-        .fold(1.0, f64::min);
+    let acc_lo = finite(curves.train_accuracy).chain(finite(curves.test_accuracy)).map(|(_, y)| y).fold(1.0, f64::min);
     // Accuracy climbs into the 0.9s quickly; zoom to where the data is, in
     // steps of 0.1, but never above 0.9 at the bottom.
     let acc_lo = ((acc_lo - 0.02) * 10.0).floor().clamp(0.0, 9.0) / 10.0;
@@ -176,14 +162,7 @@ pub fn draw_training<DB: DrawingBackend>(
         full.x1 - legend_w,
         bottom.y0 + p.px(12.0),
         legend_w,
-        &[
-            ("train", palette::categorical(TRAIN_COLOR)),
-            ("test", palette::categorical(TEST_COLOR)),
-        ],
+        &[("train", palette::categorical(TRAIN_COLOR)), ("test", palette::categorical(TEST_COLOR))],
     )?;
-    Ok(TrainingGeometry {
-        loss_frame,
-        accuracy_frame,
-        legend,
-    })
+    Ok(TrainingGeometry { loss_frame, accuracy_frame, legend })
 }

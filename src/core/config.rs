@@ -237,15 +237,16 @@ impl From<&ExperimentConfig> for ConfigDraft {
 }
 
 fn parse_count(text: &str, field: ConfigField, what: &str) -> Result<usize, FieldError> {
-    text.trim()
-        .parse::<usize>()
-        .map_err(|_| FieldError { field, message: format!("{what} must be a whole number") })
+    text.trim().parse::<usize>().map_err(|_| FieldError { field, message: format!("{what} must be a whole number") })
 }
 
 impl ConfigDraft {
     /// The configuration the form describes, or every message to show.
     /// `train_images(per_class)` gives the size of the training subset when known.
-    pub fn parse(&self, train_images: impl Fn(&ExperimentConfig) -> Option<usize>) -> Result<ExperimentConfig, Vec<FieldError>> {
+    pub fn parse(
+        &self,
+        train_images: impl Fn(&ExperimentConfig) -> Option<usize>,
+    ) -> Result<ExperimentConfig, Vec<FieldError>> {
         let mut errors = Vec::new();
         let keep = |r: Result<usize, FieldError>, errors: &mut Vec<FieldError>| match r {
             Ok(v) => v,
@@ -275,7 +276,10 @@ impl ConfigDraft {
         let seed = match self.seed.trim().parse::<u64>() {
             Ok(v) => v,
             Err(_) => {
-                errors.push(FieldError { field: ConfigField::Seed, message: "the seed must be a whole number ≥ 0".into() });
+                errors.push(FieldError {
+                    field: ConfigField::Seed,
+                    message: "the seed must be a whole number ≥ 0".into(),
+                });
                 0
             }
         };

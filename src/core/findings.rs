@@ -141,16 +141,19 @@ pub fn emergence_finding(results: &RunResults) -> EmergenceFinding {
     let found = emergence(&nmi);
     let noun = set_noun(results.config.dataset);
     let mut sentence = format!("How well each layer's clusters match the {noun}: ");
-    let figures: Vec<String> = layers
-        .iter()
-        .map(|l| format!("{} NMI {:.2}, purity {:.2} (K = {})", l.name, l.nmi, l.purity, l.k))
-        .collect();
+    let figures: Vec<String> =
+        layers.iter().map(|l| format!("{} NMI {:.2}, purity {:.2} (K = {})", l.name, l.nmi, l.purity, l.k)).collect();
     sentence.push_str(&figures.join(" → "));
     sentence.push_str(". ");
     let name = |i: usize| layers.get(i).map_or("?", |l| l.name.as_str());
     match found.first_above {
         Some(i) => {
-            let _ = write!(sentence, "Class structure emerges at {} (the first layer with NMI ≥ {:.2})", name(i), found.threshold);
+            let _ = write!(
+                sentence,
+                "Class structure emerges at {} (the first layer with NMI ≥ {:.2})",
+                name(i),
+                found.threshold
+            );
         }
         None => {
             let _ = write!(sentence, "No layer's clusters reach NMI {:.2}", found.threshold);
@@ -244,7 +247,14 @@ impl PairFindingJob {
             .iter()
             .map(|l| {
                 let signatures = l.signatures.view();
-                let job = SeparabilityJob::new(signatures, &results.eval.targets, &l.clustering().labels, ia, ib, TOP_NEURONS)?;
+                let job = SeparabilityJob::new(
+                    signatures,
+                    &results.eval.targets,
+                    &l.clustering().labels,
+                    ia,
+                    ib,
+                    TOP_NEURONS,
+                )?;
                 Ok((l.name.clone(), job))
             })
             .collect::<Result<Vec<_>, FindingsError>>()?;
@@ -392,7 +402,11 @@ impl SignatureAccumulator {
             self.classes = chunk.probabilities.ncols();
         }
         let fits = chunk.layers.len() == self.layers.len()
-            && chunk.layers.iter().zip(&self.layers).all(|(l, (name, width, _))| l.name == *name && l.values.ncols() == *width)
+            && chunk
+                .layers
+                .iter()
+                .zip(&self.layers)
+                .all(|(l, (name, width, _))| l.name == *name && l.values.ncols() == *width)
             && chunk.probabilities.ncols() == self.classes;
         if !fits {
             return Err(FindingsError::Mismatch("a chunk's layers differ from the first chunk's".into()));
@@ -521,7 +535,10 @@ pub fn msp_scores(probabilities: ArrayView2<f32>) -> Vec<f32> {
 }
 
 /// The maximum-softmax-probability baseline.
-pub fn max_softmax_detector(in_probabilities: ArrayView2<f32>, foreign_probabilities: ArrayView2<f32>) -> DetectorScores {
+pub fn max_softmax_detector(
+    in_probabilities: ArrayView2<f32>,
+    foreign_probabilities: ArrayView2<f32>,
+) -> DetectorScores {
     DetectorScores::new(DetectorKind::MaxSoftmax, None, msp_scores(in_probabilities), msp_scores(foreign_probabilities))
 }
 
@@ -570,7 +587,8 @@ fn check_foreign(results: &RunResults, foreign: &Signatures) -> Result<(), Findi
             return Err(FindingsError::Mismatch(format!("layer {} differs from the run's layer {}", f.name, l.name)));
         }
     }
-    if foreign.probabilities.ncols() != results.eval.probabilities.ncols() || foreign.probabilities.nrows() != foreign.len()
+    if foreign.probabilities.ncols() != results.eval.probabilities.ncols()
+        || foreign.probabilities.nrows() != foreign.len()
     {
         return Err(FindingsError::Mismatch("the class probabilities differ in shape".into()));
     }
@@ -579,7 +597,10 @@ fn check_foreign(results: &RunResults, foreign: &Signatures) -> Result<(), Findi
 
 /// The nearest-centre detector of every layer under its K in use, and the
 /// all-layers percentile detector built on them (last).
-pub fn nearest_centre_detectors(results: &RunResults, foreign: &Signatures) -> Result<Vec<DetectorScores>, FindingsError> {
+pub fn nearest_centre_detectors(
+    results: &RunResults,
+    foreign: &Signatures,
+) -> Result<Vec<DetectorScores>, FindingsError> {
     check_foreign(results, foreign)?;
     let mut detectors = Vec::with_capacity(results.layers.len() + 1);
     // Mid-ranks counted in half units (2 × below + equal) and summed as
@@ -610,7 +631,12 @@ pub fn nearest_centre_detectors(results: &RunResults, foreign: &Signatures) -> R
         for (sum, &d) in out_half_units.iter_mut().zip(&out_scores) {
             *sum += half_units(d);
         }
-        detectors.push(DetectorScores::new(DetectorKind::NearestCentre, Some(layer.name.clone()), in_scores, out_scores));
+        detectors.push(DetectorScores::new(
+            DetectorKind::NearestCentre,
+            Some(layer.name.clone()),
+            in_scores,
+            out_scores,
+        ));
     }
     // Mean rank in [0, 1]: half units / (2 · n · layers).
     let scale = (2 * results.eval.len().max(1) * results.layers.len().max(1)) as f64;
@@ -623,11 +649,7 @@ pub fn nearest_centre_detectors(results: &RunResults, foreign: &Signatures) -> R
 /// One Mahalanobis model per layer, fitted on the evaluation signatures and
 /// their classes, in whitened form (distances to every class mean at the cost of one).
 pub fn fit_mahalanobis(results: &RunResults) -> Result<Vec<Whitened>, FindingsError> {
-    results
-        .layers
-        .iter()
-        .map(|l| Ok(Mahalanobis::fit(l.signatures.view(), &results.eval.targets)?.whiten()?))
-        .collect()
+    results.layers.iter().map(|l| Ok(Mahalanobis::fit(l.signatures.view(), &results.eval.targets)?.whiten()?)).collect()
 }
 
 /// Mahalanobis distances of `rows` of `data` (a slice, so the page can
@@ -772,7 +794,8 @@ fn mean_max(probabilities: ArrayView2<f32>) -> f64 {
     if n == 0 {
         return 0.0;
     }
-    probabilities.rows().into_iter().map(|r| f64::from(r.iter().copied().fold(0.0f32, f32::max))).sum::<f64>() / n as f64
+    probabilities.rows().into_iter().map(|r| f64::from(r.iter().copied().fold(0.0f32, f32::max))).sum::<f64>()
+        / n as f64
 }
 
 /// The third answer: the foreign set's profile, the network's verdicts on
@@ -862,7 +885,8 @@ fn foreign_sentence(results: &RunResults, f: &ForeignFinding) -> String {
     }
     match f.best() {
         Some(best) => {
-            let _ = write!(out, "The best detector is the {} with AUROC {:.3}", best.label(), best.auroc.unwrap_or(0.0));
+            let _ =
+                write!(out, "The best detector is the {} with AUROC {:.3}", best.label(), best.auroc.unwrap_or(0.0));
             let msp = f.detectors.iter().find(|d| d.kind == DetectorKind::MaxSoftmax).and_then(|d| d.auroc);
             if let Some(a) = msp.filter(|_| best.kind != DetectorKind::MaxSoftmax) {
                 let _ = write!(out, "; the max-softmax baseline reaches {a:.3}");

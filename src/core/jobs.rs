@@ -17,13 +17,13 @@ use std::ops::{Range, RangeInclusive};
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
+#[cfg(doc)]
+use super::analysis::LayerSweep;
 use super::analysis::kernels::checked_standard;
 use super::analysis::{
     AnalysisError, Clustering, KMeansSettings, LayerAnalysis, SilhouetteAccumulator, SilhouetteShare, choose_k,
     has_varying_column, kmeans_with, share_bounds_weighted,
 };
-#[cfg(doc)]
-use super::analysis::LayerSweep;
 
 /// A piece of work for a worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -86,9 +86,7 @@ impl JobRunner {
             Err(e) => Answer::Failed { message: e.to_string() },
         };
         // A failure message always encodes; an empty answer would read as damaged.
-        encode(&answer)
-            .or_else(|e| encode(&Answer::Failed { message: e.to_string() }))
-            .unwrap_or_default()
+        encode(&answer).or_else(|e| encode(&Answer::Failed { message: e.to_string() })).unwrap_or_default()
     }
 
     fn try_run(&mut self, job: Job) -> Result<Answer, AnalysisError> {
@@ -178,7 +176,12 @@ pub struct ParallelSweep {
 impl ParallelSweep {
     /// Plan the sweep of `layers` (each `[images, width]`) for K in `ks`; the
     /// silhouette pass of each layer goes in `shares` pieces.
-    pub fn new(layers: Vec<Array2<f32>>, ks: RangeInclusive<usize>, seed: u64, shares: usize) -> Result<Self, AnalysisError> {
+    pub fn new(
+        layers: Vec<Array2<f32>>,
+        ks: RangeInclusive<usize>,
+        seed: u64,
+        shares: usize,
+    ) -> Result<Self, AnalysisError> {
         let mut work = Vec::with_capacity(layers.len());
         let mut queue = VecDeque::new();
         for (index, data) in layers.into_iter().enumerate() {
@@ -190,7 +193,14 @@ impl ParallelSweep {
             // Largest K first: the longest fits start early, so the workers
             // finish together.
             queue.extend(layer_ks.iter().rev().map(|&k| Job::KMeans { layer: index, k, seed }));
-            work.push(LayerWork { clusterings: vec![None; layer_ks.len()], ks: layer_ks, data, silhouette: None, shares_out: 0, share_progress: 0.0 });
+            work.push(LayerWork {
+                clusterings: vec![None; layer_ks.len()],
+                ks: layer_ks,
+                data,
+                silhouette: None,
+                shares_out: 0,
+                share_progress: 0.0,
+            });
         }
         // A layer with no K to try has no silhouette pass either.
         let work_total = work.iter().filter(|l| !l.ks.is_empty()).map(|l| (l.ks.len() + shares.max(1)) as f64).sum();
@@ -341,9 +351,7 @@ impl JobQueue for ParallelSweep {
                 Ok(())
             }
             Answer::Failed { message } => Err(AnalysisError::Message(message)),
-            Answer::Kept { .. } => {
-                Err(AnalysisError::Message("an answer to a job that was not asked".into()))
-            }
+            Answer::Kept { .. } => Err(AnalysisError::Message("an answer to a job that was not asked".into())),
         }
     }
 }

@@ -6,11 +6,11 @@
 use ndarray::{Array2, ArrayView1};
 use thiserror::Error;
 
+use crate::core::analysis::kernels::squared_l2;
 use crate::core::analysis::{
     AnalysisError, Clustering, Contingency, LayerAnalysis, Mahalanobis, Pca2, ReferenceDistances, Whitened, choose_k,
     emergence, is_unfamiliar, ood_score,
 };
-use crate::core::analysis::kernels::squared_l2;
 use crate::core::config::ExperimentConfig;
 use crate::core::data::{ClassSet, DataError};
 use crate::core::share::experiment::{self as file, ExperimentFile};
@@ -75,7 +75,12 @@ pub struct LayerResult {
 
 impl LayerResult {
     /// Score every clustering against the true class indices and fit the plane.
-    pub fn new(name: String, signatures: Array2<f32>, analysis: LayerAnalysis, targets: &[usize]) -> Result<Self, ResultsError> {
+    pub fn new(
+        name: String,
+        signatures: Array2<f32>,
+        analysis: LayerAnalysis,
+        targets: &[usize],
+    ) -> Result<Self, ResultsError> {
         if analysis.clusterings.is_empty() {
             return Err(ResultsError::Mismatch(format!("layer {name} has no clustering")));
         }
@@ -204,7 +209,12 @@ impl LayerResult {
             width: self.width(),
             k: self.k(),
             k_auto: self.k_auto(),
-            silhouette_by_k: self.clusterings.iter().zip(&self.silhouettes).map(|(c, s)| (c.k.to_string(), *s)).collect(),
+            silhouette_by_k: self
+                .clusterings
+                .iter()
+                .zip(&self.silhouettes)
+                .map(|(c, s)| (c.k.to_string(), *s))
+                .collect(),
             purity: scores.purity,
             nmi: scores.nmi,
             ari: scores.ari,
@@ -408,10 +418,8 @@ impl RunResults {
         }
         let mut layers = Vec::with_capacity(self.layers.len());
         for (layer, (_, activations)) in self.layers.iter().zip(&signature.layers) {
-            let (cluster, _) = layer
-                .clustering()
-                .nearest(ArrayView1::from(activations.as_slice()))
-                .ok_or(AnalysisError::EmptyData)?;
+            let (cluster, _) =
+                layer.clustering().nearest(ArrayView1::from(activations.as_slice())).ok_or(AnalysisError::EmptyData)?;
             let distance = layer.familiarity_distance(activations)?;
             let percentile = layer.reference().percentile_rank(distance).ok_or(AnalysisError::EmptyData)?;
             layers.push(ProbeLayer {
@@ -665,7 +673,10 @@ fn read_layer(record: file::LayerRecord, n: usize) -> Result<LayerParts, Results
 
 /// The familiarity metric of a layer under one clustering, and the evaluation
 /// set's own distances under it.
-fn familiarity_metric(signatures: &Array2<f32>, clustering: &Clustering) -> Result<(Whitened, ReferenceDistances), ResultsError> {
+fn familiarity_metric(
+    signatures: &Array2<f32>,
+    clustering: &Clustering,
+) -> Result<(Whitened, ReferenceDistances), ResultsError> {
     let metric = Mahalanobis::fit(signatures.view(), &clustering.labels)?.whiten()?;
     let distances = metric.nearest_distances(signatures.view())?;
     Ok((metric, ReferenceDistances::new(distances)))

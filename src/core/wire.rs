@@ -90,7 +90,11 @@ pub mod le_bytes {
 
         fn visit_bytes<E: Error>(self, bytes: &[u8]) -> Result<Vec<T>, E> {
             if bytes.len() % T::SIZE != 0 {
-                return Err(E::custom(format!("{} bytes are not a whole number of {}-byte numbers", bytes.len(), T::SIZE)));
+                return Err(E::custom(format!(
+                    "{} bytes are not a whole number of {}-byte numbers",
+                    bytes.len(),
+                    T::SIZE
+                )));
             }
             Ok(T::from_le_run(bytes))
         }

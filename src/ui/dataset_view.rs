@@ -40,7 +40,8 @@ pub fn paint_images(canvas: &web_sys::HtmlCanvasElement, images: &[&[u8]], cols:
     }
     let Ok(Some(context)) = canvas.get_context("2d") else { return };
     let Ok(context) = context.dyn_into::<web_sys::CanvasRenderingContext2d>() else { return };
-    if let Ok(data) = web_sys::ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), width as u32, height as u32) {
+    if let Ok(data) = web_sys::ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), width as u32, height as u32)
+    {
         let _ = context.put_image_data(&data, 0.0, 0.0);
     }
 }
@@ -70,7 +71,9 @@ pub fn DatasetView() -> impl IntoView {
         let mut counts = Vec::new();
         let mut samples = Vec::new();
         for &class in classes.values() {
-            samples.extend(picked.iter().copied().filter(|&i| split.labels.get(i) == Some(&class)).take(SAMPLES_PER_CLASS));
+            samples.extend(
+                picked.iter().copied().filter(|&i| split.labels.get(i) == Some(&class)).take(SAMPLES_PER_CLASS),
+            );
             let available = train_counts.get(class as usize).copied().unwrap_or(0);
             counts.push(ClassCount {
                 class,
@@ -109,7 +112,8 @@ pub fn DatasetView() -> impl IntoView {
             _ => format!("{}: loading…", kind.title()),
         }
     };
-    let total = move || selection.with(|s| s.as_ref().map(|(c, _)| c.iter().map(|c| c.train).sum::<usize>()).unwrap_or(0));
+    let total =
+        move || selection.with(|s| s.as_ref().map(|(c, _)| c.iter().map(|c| c.train).sum::<usize>()).unwrap_or(0));
 
     view! {
         <h2 data-testid="dataset-title">{title}</h2>
@@ -140,4 +144,3 @@ pub fn DatasetView() -> impl IntoView {
         </Show>
     }
 }
-

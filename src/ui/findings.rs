@@ -15,8 +15,8 @@ use crate::charts::{ScoreDistributions, ScoreOptions, SignatureStrip, draw_score
 use crate::core::analysis::OOD_VERDICT_THRESHOLD;
 use crate::core::data::DatasetKind;
 use crate::core::findings::{
-    DetectorKind, DetectorScores, ForeignFinding, PairFinding, PairFindingJob, emergence_finding, foreign_noun, resolve_pair,
-    set_noun,
+    DetectorKind, DetectorScores, ForeignFinding, PairFinding, PairFindingJob, emergence_finding, foreign_noun,
+    resolve_pair, set_noun,
 };
 
 use super::canvas;
@@ -118,7 +118,8 @@ fn PairFinding() -> impl IntoView {
     let finding = RwSignal::new(None::<Result<PairFinding, String>>);
     let generation = Rc::new(Cell::new(0u64));
     Effect::new(move |_| {
-        let job = pair.get().and_then(|(a, b)| state.results.with(|r| r.as_ref().map(|r| PairFindingJob::new(r, a, b))));
+        let job =
+            pair.get().and_then(|(a, b)| state.results.with(|r| r.as_ref().map(|r| PairFindingJob::new(r, a, b))));
         let ticket = generation.get().wrapping_add(1);
         generation.set(ticket);
         finding.set(None);
@@ -232,7 +233,8 @@ fn ForeignFindingView() -> impl IntoView {
         })
     });
     let kind = move || state.results.with(|r| r.as_ref().map(|r| r.config.dataset)).unwrap_or_default();
-    let heading = move || format!("3. What does the signature of a foreign input ({}) look like?", foreign_noun(kind()));
+    let heading =
+        move || format!("3. What does the signature of a foreign input ({}) look like?", foreign_noun(kind()));
 
     let chart = NodeRef::<leptos::html::Canvas>::new();
     Effect::new(move |_| {
@@ -286,8 +288,16 @@ fn ForeignFindingView() -> impl IntoView {
                     let own = format!("{layer} {own:<width$}");
                     let foreign = format!("{layer} {foreign:<width$}");
                     if let [a, b] = pair {
-                        draw_signature_strip(a, &SignatureStrip { values: &p.in_dist.mean, value_range: range, label: &own }, scale)?;
-                        draw_signature_strip(b, &SignatureStrip { values: &p.foreign.mean, value_range: range, label: &foreign }, scale)?;
+                        draw_signature_strip(
+                            a,
+                            &SignatureStrip { values: &p.in_dist.mean, value_range: range, label: &own },
+                            scale,
+                        )?;
+                        draw_signature_strip(
+                            b,
+                            &SignatureStrip { values: &p.foreign.mean, value_range: range, label: &foreign },
+                            scale,
+                        )?;
                     }
                 }
                 Ok(())

@@ -21,7 +21,8 @@ fn KSelect(index: usize, name: String) -> impl IntoView {
             layer.clusterings.iter().zip(&layer.silhouettes).map(|(c, s)| (c.k, *s)).collect::<Vec<_>>()
         })
     };
-    let current = move || state.results.with(|r| r.as_ref().and_then(|r| r.layers.get(index)).and_then(|l| l.k_override()));
+    let current =
+        move || state.results.with(|r| r.as_ref().and_then(|r| r.layers.get(index)).and_then(|l| l.k_override()));
     let auto_label = move || {
         state.results.with(|r| {
             let k = r.as_ref().and_then(|r| r.layers.get(index)).and_then(|l| l.k_auto());
@@ -56,7 +57,11 @@ fn KSelect(index: usize, name: String) -> impl IntoView {
 #[component]
 pub fn LayersPanel() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let names = move || state.results.with(|r| r.as_ref().map(|r| r.layers.iter().map(|l| l.name.clone()).collect::<Vec<_>>()).unwrap_or_default());
+    let names = move || {
+        state.results.with(|r| {
+            r.as_ref().map(|r| r.layers.iter().map(|l| l.name.clone()).collect::<Vec<_>>()).unwrap_or_default()
+        })
+    };
     let on_csv = move |_| {
         let csv = state.results.with_untracked(|r| r.as_ref().map(|r| r.signatures_csv()));
         let Some(csv) = csv else { return };

@@ -20,7 +20,8 @@ pub fn SharePanel() -> impl IntoView {
         link_shown.set(true);
         leptos::task::spawn_local(async move {
             let message = match persist::copy_link(&url).await {
-                Ok(()) => "Link copied. Whoever opens it gets these settings and reproduces the run with one click.".to_string(),
+                Ok(()) => "Link copied. Whoever opens it gets these settings and reproduces the run with one click."
+                    .to_string(),
                 Err(why) => format!("The link could not be copied ({why}): copy it from the box below."),
             };
             state.notice.set(Some(message));

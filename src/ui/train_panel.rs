@@ -63,7 +63,8 @@ pub fn TrainingPanel() -> impl IntoView {
         let Some(element) = chart.get() else { return };
         let epochs = state.training.with(|t| t.as_ref().map(|t| t.epochs as f64));
         state.curves.with(|c| {
-            let curves = TrainingCurves { loss: &c.loss, train_accuracy: &c.train_accuracy, test_accuracy: &c.test_accuracy };
+            let curves =
+                TrainingCurves { loss: &c.loss, train_accuracy: &c.train_accuracy, test_accuracy: &c.test_accuracy };
             let _ = canvas::draw(&element, 220.0, |area, scale| {
                 draw_training(area, &curves, &TrainingOptions { scale, x_desc: "epoch", x_max: epochs })
             });

@@ -217,7 +217,11 @@ pub(crate) fn gram_f64(x: ArrayView2<f64>) -> Result<Array2<f64>, AnalysisError>
 fn gemm_f64([m, n, k]: [usize; 3], lhs: (&[f64], usize, usize), rhs: (&[f64], usize, usize)) -> Array2<f64> {
     let mut dst = Array2::<f64>::zeros((m, n));
     let last = |rows: usize, cols: usize, (values, rs, cs): (&[f64], usize, usize)| {
-        (rows - 1).checked_mul(rs).zip((cols - 1).checked_mul(cs)).and_then(|(a, b)| a.checked_add(b)).is_some_and(|i| i < values.len())
+        (rows - 1)
+            .checked_mul(rs)
+            .zip((cols - 1).checked_mul(cs))
+            .and_then(|(a, b)| a.checked_add(b))
+            .is_some_and(|i| i < values.len())
     };
     if m == 0 || n == 0 || k == 0 || !last(m, k, lhs) || !last(k, n, rhs) {
         return dst;

@@ -119,8 +119,9 @@ impl Whitened {
 
     /// Nearest mean of one point and its Mahalanobis distance.
     pub fn nearest(&self, point: &[f32]) -> Result<(usize, f64), AnalysisError> {
-        let view = ndarray::ArrayView2::from_shape((1, point.len()), point)
-            .map_err(|_| AnalysisError::LengthMismatch { what: "signature width", expected: self.width(), found: point.len() })?;
+        let view = ndarray::ArrayView2::from_shape((1, point.len()), point).map_err(|_| {
+            AnalysisError::LengthMismatch { what: "signature width", expected: self.width(), found: point.len() }
+        })?;
         self.nearest_rows(view)?.pop().ok_or(AnalysisError::EmptyData)
     }
 

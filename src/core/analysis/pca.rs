@@ -88,7 +88,11 @@ impl Pca2 {
         }
         for component in &components {
             if component.len() != width {
-                return Err(AnalysisError::LengthMismatch { what: "PCA component", expected: width, found: component.len() });
+                return Err(AnalysisError::LengthMismatch {
+                    what: "PCA component",
+                    expected: width,
+                    found: component.len(),
+                });
             }
         }
         let values = mean.iter().chain(&components[0]).chain(&components[1]);

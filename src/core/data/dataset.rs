@@ -20,9 +20,8 @@ pub enum DatasetKind {
 }
 
 const DIGIT_NAMES: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
-const ANIMAL_NAMES: [&str; 10] = [
-    "bear", "bird", "cat", "cow", "dog", "elephant", "giraffe", "horse", "sheep", "zebra",
-];
+const ANIMAL_NAMES: [&str; 10] =
+    ["bear", "bird", "cat", "cow", "dog", "elephant", "giraffe", "horse", "sheep", "zebra"];
 
 impl DatasetKind {
     pub const ALL: [DatasetKind; 2] = [DatasetKind::Mnist, DatasetKind::Animals];

@@ -40,9 +40,7 @@ pub fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, DataError> {
         let mut out = Vec::new();
         // `take` bounds the output so a small hostile file cannot unpack to gigabytes.
         let mut reader = flate2::read::GzDecoder::new(bytes).take(MAX_UNPACKED_BYTES as u64 + 1);
-        reader
-            .read_to_end(&mut out)
-            .map_err(|e| DataError::CorruptGzip(e.to_string()))?;
+        reader.read_to_end(&mut out).map_err(|e| DataError::CorruptGzip(e.to_string()))?;
         if out.len() > MAX_UNPACKED_BYTES {
             return Err(DataError::TooLarge { limit_bytes: MAX_UNPACKED_BYTES });
         }
@@ -103,9 +101,8 @@ pub fn parse_labels(bytes: &[u8]) -> Result<Vec<u8>, DataError> {
     const HEADER_BYTES: usize = 8;
     check_magic(bytes, LABELS_MAGIC, "label")?;
     let count = read_u32(bytes, 4).ok_or_else(|| header_too_short(bytes, HEADER_BYTES))? as usize;
-    let expected_bytes = count
-        .checked_add(HEADER_BYTES)
-        .ok_or(DataError::TooLarge { limit_bytes: MAX_UNPACKED_BYTES })?;
+    let expected_bytes =
+        count.checked_add(HEADER_BYTES).ok_or(DataError::TooLarge { limit_bytes: MAX_UNPACKED_BYTES })?;
     check_length(bytes, expected_bytes)?;
     Ok(bytes[HEADER_BYTES..].to_vec())
 }

@@ -6,7 +6,7 @@
 //! after run, so the test split is listed once and every run's evaluation
 //! subset takes its rows of that list (`LabeledImages::select`).
 
-use wide::{u16x8, u8x16};
+use wide::{u8x16, u16x8};
 
 use super::idx::IMAGE_PIXELS;
 

@@ -54,12 +54,7 @@ pub struct LayerInfo {
 pub fn layer_plan(config: &ExperimentConfig) -> Vec<LayerInfo> {
     let info = |name: String, width: usize| LayerInfo { name, width };
     match config.arch {
-        Arch::Mlp => config
-            .hidden
-            .iter()
-            .enumerate()
-            .map(|(i, &width)| info(format!("h{}", i + 1), width))
-            .collect(),
+        Arch::Mlp => config.hidden.iter().enumerate().map(|(i, &width)| info(format!("h{}", i + 1), width)).collect(),
         Arch::Cnn => vec![
             info("conv1".into(), cnn::CONV1_WIDTH),
             info("conv2".into(), cnn::CONV2_WIDTH),
@@ -92,9 +87,9 @@ impl Network {
         }
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(config.seed ^ INIT_STREAM);
         Ok(match config.arch {
-            Arch::Mlp => Network::Mlp(
-                MlpConfig::new(IMAGE_PIXELS, config.hidden.clone(), classes).init(&mut rng, device),
-            ),
+            Arch::Mlp => {
+                Network::Mlp(MlpConfig::new(IMAGE_PIXELS, config.hidden.clone(), classes).init(&mut rng, device))
+            }
             Arch::Cnn => {
                 // Validated non-empty above; the CNN's one dense layer is the last entry.
                 let dense = config.hidden.last().copied().unwrap_or(1);
@@ -160,11 +155,7 @@ impl Network {
     pub async fn copy_to(&self, device: &Device) -> Result<Network, ModelError> {
         let mut tensors = Tensors::default();
         self.collect(&mut tensors);
-        let data = tensors
-            .transaction
-            .execute_async()
-            .await
-            .map_err(|e| ModelError::Readback(format!("{e:?}")))?;
+        let data = tensors.transaction.execute_async().await.map_err(|e| ModelError::Readback(format!("{e:?}")))?;
         let mut data = data.into_iter();
         self.rebuild(&mut data, device)
     }
@@ -173,10 +164,7 @@ impl Network {
     /// Taken from a CPU copy, where reading is immediate even in the browser.
     pub async fn to_bytes(&self) -> Result<Vec<u8>, ModelError> {
         let cpu = self.copy_to(&Device::flex()).await?;
-        let bytes = cpu
-            .into_record()
-            .into_bytes()
-            .map_err(|e| ModelError::CorruptWeights(e.to_string()))?;
+        let bytes = cpu.into_record().into_bytes().map_err(|e| ModelError::CorruptWeights(e.to_string()))?;
         Ok(bytes.to_vec())
     }
 

@@ -67,19 +67,14 @@ impl SparseMlp {
         for linear in &linears {
             tensors.linear(linear);
         }
-        let mut data = tensors
-            .transaction
-            .execute_async()
-            .await
-            .map_err(|e| ModelError::Readback(format!("{e:?}")))?
-            .into_iter();
+        let mut data =
+            tensors.transaction.execute_async().await.map_err(|e| ModelError::Readback(format!("{e:?}")))?.into_iter();
         let mut layers = Vec::with_capacity(linears.len());
         let mut inputs = IMAGE_PIXELS;
         for linear in linears {
             let [rows, outputs] = linear.weight.shape().dims::<2>();
-            let mut next = || {
-                next_data(&mut data)?.try_into_vec::<f32>().map_err(|e| ModelError::Readback(format!("{e:?}")))
-            };
+            let mut next =
+                || next_data(&mut data)?.try_into_vec::<f32>().map_err(|e| ModelError::Readback(format!("{e:?}")));
             let weight = next()?;
             let bias = match linear.bias {
                 Some(_) => next()?,
@@ -274,11 +269,11 @@ fn block<const V: usize>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use burn::prelude::*;
     use crate::core::config::ExperimentConfig;
-    use crate::core::model::Network;
     use crate::core::data::nonzero::tests::indices_where;
+    use crate::core::model::Network;
     use approx::assert_abs_diff_eq;
+    use burn::prelude::*;
     use rand::{Rng, SeedableRng};
     use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -314,11 +309,15 @@ mod tests {
         let ours = sparse.forward(&NonzeroPixels::new(pixels.chunks_exact(IMAGE_PIXELS)));
 
         let input: Vec<f32> = pixels.iter().map(|&p| f32::from(p) / 255.0).collect();
-        let (burn_hidden, burn_logits) = net.forward(Tensor::from_data(TensorData::new(input, [count, IMAGE_PIXELS]), &device));
+        let (burn_hidden, burn_logits) =
+            net.forward(Tensor::from_data(TensorData::new(input, [count, IMAGE_PIXELS]), &device));
         for (layer, (theirs, mine)) in burn_hidden.into_iter().zip(&ours.hidden).enumerate() {
             let theirs = theirs.into_data().try_into_vec::<f32>().unwrap();
             assert_eq!(theirs.len(), mine.len(), "layer {layer}");
-            assert!(mine.iter().any(|&v| v > 0.0) && mine.iter().any(|&v| v == 0.0), "layer {layer} has ReLU zeros and positives");
+            assert!(
+                mine.iter().any(|&v| v > 0.0) && mine.iter().any(|&v| v == 0.0),
+                "layer {layer} has ReLU zeros and positives"
+            );
             for (a, b) in theirs.iter().zip(mine) {
                 assert_abs_diff_eq!(a, b, epsilon = 1e-4);
             }

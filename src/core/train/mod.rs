@@ -22,8 +22,8 @@ use super::data::Subset;
 use super::model::Network;
 
 pub use errors::TrainError;
-pub use evaluate::{EVAL_CHUNK_ROWS, Evaluation, evaluate};
 pub(crate) use evaluate::on_device as evaluate_on_device;
+pub use evaluate::{EVAL_CHUNK_ROWS, Evaluation, evaluate};
 
 /// Mixed into `config.seed` for the shuffling stream (see `model::INIT_STREAM`).
 const SHUFFLE_STREAM: u64 = 0x5EED_0000_5A0F_F1E5;

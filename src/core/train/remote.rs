@@ -86,7 +86,8 @@ impl TrainRequest {
         if labels.len().checked_mul(IMAGE_PIXELS) != Some(pixels.len()) {
             return Err(RemoteError::PixelCount { pixels: pixels.len(), labels: labels.len() });
         }
-        let classes = ClassSet::new(&classes, config.dataset.class_count()).map_err(|e| RemoteError::Classes(e.to_string()))?;
+        let classes =
+            ClassSet::new(&classes, config.dataset.class_count()).map_err(|e| RemoteError::Classes(e.to_string()))?;
         if let Some(&label) = labels.iter().find(|&&l| classes.index_of(l).is_none()) {
             return Err(RemoteError::UnknownLabel(label));
         }
@@ -114,7 +115,9 @@ pub enum WorkerEvent {
     /// The worker's code runs and listens for a [`TrainRequest`].
     Ready,
     /// WebGPU could not start here; the page trains on the CPU instead.
-    NoGpu { reason: String },
+    NoGpu {
+        reason: String,
+    },
     /// WebGPU started and the network is built: training time starts now.
     Started,
     Progress(RemoteProgress),
@@ -126,7 +129,10 @@ pub enum WorkerEvent {
     /// Training stopped. `gpu` when the device itself failed (the page then
     /// offers the CPU), otherwise the message is about the run (a loss that
     /// diverged, a bad configuration).
-    Failed { message: String, gpu: bool },
+    Failed {
+        message: String,
+        gpu: bool,
+    },
 }
 
 impl WorkerEvent {

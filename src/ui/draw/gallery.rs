@@ -147,7 +147,12 @@ pub fn ProbeGallery() -> impl IntoView {
             let outcome = match probe::dataset_loaded(state, kind).await {
                 Ok(dataset) => match probe::dataset_input(state, &dataset, index) {
                     Some(input) => probe::probe_now(state, input).await,
-                    None => Err(format!("The {} have {} test images, numbered 0 to {}.", kind.title(), dataset.test.len(), dataset.test.len().saturating_sub(1))),
+                    None => Err(format!(
+                        "The {} have {} test images, numbered 0 to {}.",
+                        kind.title(),
+                        dataset.test.len(),
+                        dataset.test.len().saturating_sub(1)
+                    )),
                 },
                 Err(message) => Err(message),
             };

@@ -63,7 +63,11 @@ fn value_ranges(results: &RunResults) -> Vec<(f32, f32)> {
         .layers
         .iter()
         .map(|layer| {
-            layer.signatures.iter().filter(|v| v.is_finite()).fold((0.0f32, 0.0f32), |(lo, hi), &v| (lo.min(v), hi.max(v)))
+            layer
+                .signatures
+                .iter()
+                .filter(|v| v.is_finite())
+                .fold((0.0f32, 0.0f32), |(lo, hi), &v| (lo.min(v), hi.max(v)))
         })
         .collect()
 }
@@ -94,7 +98,8 @@ fn path_steps(probe: &Probe, results: &RunResults, dominant: &[Vec<Option<(usize
             PathStep {
                 header: layer.name.clone(),
                 title: format!("cluster {}", layer.cluster),
-                note: mostly.map_or_else(String::new, |(class, share)| format!("mostly {} · {}", name(class), percent(share))),
+                note: mostly
+                    .map_or_else(String::new, |(class, share)| format!("mostly {} · {}", name(class), percent(share))),
                 class: mostly.map(|(class, _)| class),
             }
         })
@@ -147,7 +152,8 @@ pub fn DrawPanel() -> impl IntoView {
             ranges.with(|ranges| {
                 state.results.with_untracked(|results| {
                     let Some(results) = results.as_ref() else { return };
-                    let grey: Vec<u8> = probe.pixels.iter().map(|v| (v.clamp(0.0, 1.0) * 255.0).round() as u8).collect();
+                    let grey: Vec<u8> =
+                        probe.pixels.iter().map(|v| (v.clamp(0.0, 1.0) * 255.0).round() as u8).collect();
                     paint_images(&preview, &[&grey[..]], 1);
 
                     let labels = class_labels(results);

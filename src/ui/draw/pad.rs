@@ -113,7 +113,12 @@ fn update() -> Option<u64> {
     match image {
         Some(image) => Some(probe::submit(
             state,
-            ProbeInput { pixels: image.to_vec(), source: ProbeSource::Drawing, eval_row: None, caption: "Your drawing".into() },
+            ProbeInput {
+                pixels: image.to_vec(),
+                source: ProbeSource::Drawing,
+                eval_row: None,
+                caption: "Your drawing".into(),
+            },
         )),
         None => {
             if state.probe.with_untracked(|p| p.as_ref().is_some_and(|p| p.source == ProbeSource::Drawing)) {
@@ -252,7 +257,12 @@ pub fn DrawPad() -> impl IntoView {
         element.set_width(RASTER_SIDE as u32);
         element.set_height(RASTER_SIDE as u32);
         with_pad(|pad| {
-            *pad = Pad { raster: Some(Raster::new(RASTER_SIDE, RASTER_SIDE)), canvas: Some(element), state: Some(state), ..Pad::default() };
+            *pad = Pad {
+                raster: Some(Raster::new(RASTER_SIDE, RASTER_SIDE)),
+                canvas: Some(element),
+                state: Some(state),
+                ..Pad::default()
+            };
         });
         paint();
     });

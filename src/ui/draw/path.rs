@@ -22,7 +22,11 @@ pub struct PathStep {
 }
 
 fn text<'a>(size: f64, color: RGBColor, h: HPos) -> TextStyle<'a> {
-    TextStyle { font: ("sans-serif", size).into_font(), color: color.to_backend_color(), pos: Pos::new(h, VPos::Center) }
+    TextStyle {
+        font: ("sans-serif", size).into_font(),
+        color: color.to_backend_color(),
+        pos: Pos::new(h, VPos::Center),
+    }
 }
 
 fn err(e: impl std::fmt::Display) -> ChartError {
@@ -30,7 +34,11 @@ fn err(e: impl std::fmt::Display) -> ChartError {
 }
 
 /// Draw the steps left to right with arrows between them.
-pub fn draw_path<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, steps: &[PathStep], scale: f64) -> Result<(), ChartError> {
+pub fn draw_path<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    steps: &[PathStep],
+    scale: f64,
+) -> Result<(), ChartError> {
     let area = area.use_screen_coord();
     area.fill(&palette::BACKGROUND).map_err(err)?;
     let (xr, yr) = area.get_pixel_range();
@@ -52,12 +60,20 @@ pub fn draw_path<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, steps: &[Pat
         let fill = step.class.map_or(palette::NEUTRAL, palette::categorical);
         let corner = |x: f64, y: f64| (x.round() as i32, y.round() as i32);
         area.draw(&Rectangle::new([corner(x0, box_y0), corner(x1, box_y1)], fill.filled())).map_err(err)?;
-        area.draw(&Rectangle::new([corner(x0, box_y0), corner(x1, box_y1)], palette::INK.stroke_width(px(1.0).max(1.0) as u32)))
-            .map_err(err)?;
+        area.draw(&Rectangle::new(
+            [corner(x0, box_y0), corner(x1, box_y1)],
+            palette::INK.stroke_width(px(1.0).max(1.0) as u32),
+        ))
+        .map_err(err)?;
         area.draw_text(&step.header, &text(font, palette::INK, HPos::Center), corner(mid, header_y)).map_err(err)?;
-        area.draw_text(&step.title, &text(font * 1.25, palette::text_on(fill), HPos::Center), corner(mid, (box_y0 + box_y1) / 2.0))
+        area.draw_text(
+            &step.title,
+            &text(font * 1.25, palette::text_on(fill), HPos::Center),
+            corner(mid, (box_y0 + box_y1) / 2.0),
+        )
+        .map_err(err)?;
+        area.draw_text(&step.note, &text(font * 0.95, palette::MUTED_INK, HPos::Center), corner(mid, note_y))
             .map_err(err)?;
-        area.draw_text(&step.note, &text(font * 0.95, palette::MUTED_INK, HPos::Center), corner(mid, note_y)).map_err(err)?;
         if i + 1 < n {
             // An arrow to the next step.
             let y = (box_y0 + box_y1) / 2.0;
@@ -65,8 +81,11 @@ pub fn draw_path<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, steps: &[Pat
             let head = px(6.0);
             area.draw(&PathElement::new(vec![corner(a0, y), corner(a1, y)], palette::INK.stroke_width(px(2.0) as u32)))
                 .map_err(err)?;
-            area.draw(&Polygon::new(vec![corner(a1, y), corner(a1 - head, y - head * 0.7), corner(a1 - head, y + head * 0.7)], palette::INK.filled()))
-                .map_err(err)?;
+            area.draw(&Polygon::new(
+                vec![corner(a1, y), corner(a1 - head, y - head * 0.7), corner(a1 - head, y + head * 0.7)],
+                palette::INK.filled(),
+            ))
+            .map_err(err)?;
         }
     }
     Ok(())

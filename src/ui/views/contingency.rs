@@ -86,7 +86,11 @@ pub fn ContingencyView(index: usize, name: String) -> impl IntoView {
         let Some((r, c)) = h else { return };
         geometry.with_value(|geo| {
             let Some(geo) = geo else { return };
-            let (Some(&x0), Some(&x1), Some(&y0), Some(&y1)) = (geo.col_edges.get(c), geo.col_edges.get(c + 1), geo.row_edges.get(r), geo.row_edges.get(r + 1)) else { return };
+            let (Some(&x0), Some(&x1), Some(&y0), Some(&y1)) =
+                (geo.col_edges.get(c), geo.col_edges.get(c + 1), geo.row_edges.get(r), geo.row_edges.get(r + 1))
+            else {
+                return;
+            };
             g.set_stroke_style_str(&css(palette::PROBE_CASING, 1.0));
             g.set_line_width(2.0 * canvas::pixel_ratio());
             g.stroke_rect(f64::from(x0), f64::from(y0), f64::from(x1 - x0), f64::from(y1 - y0));
@@ -117,9 +121,20 @@ pub fn ContingencyView(index: usize, name: String) -> impl IntoView {
             let title = format!("Cluster {r} of {} × class {class}", p.title);
             let lines = vec![
                 format!("{count} images"),
-                format!("{:.0} % of the cluster, {:.0} % of the class", share(count, row_total), share(count, col_total)),
+                format!(
+                    "{:.0} % of the cluster, {:.0} % of the class",
+                    share(count, row_total),
+                    share(count, col_total)
+                ),
             ];
-            let rows: Vec<usize> = p.clusters.iter().zip(&p.targets).enumerate().filter(|&(_, (&k, &t))| k == r && t == c).map(|(i, _)| i).collect();
+            let rows: Vec<usize> = p
+                .clusters
+                .iter()
+                .zip(&p.targets)
+                .enumerate()
+                .filter(|&(_, (&k, &t))| k == r && t == c)
+                .map(|(i, _)| i)
+                .collect();
             Some((title, lines, rows))
         });
         let Some((title, lines, rows)) = found else { return };

@@ -27,7 +27,8 @@ struct Prepared {
 impl Prepared {
     fn new(r: &RunResults) -> Self {
         let names = class_names(r);
-        let mut columns = vec![FlowColumn { label: "true class".into(), kind: FlowNodeKind::Class, node_labels: names.clone() }];
+        let mut columns =
+            vec![FlowColumn { label: "true class".into(), kind: FlowNodeKind::Class, node_labels: names.clone() }];
         for layer in &r.layers {
             columns.push(FlowColumn {
                 label: layer_title(&layer.name),
@@ -108,7 +109,9 @@ pub fn FlowView() -> impl IntoView {
         let probe = state.probe.with(|p| {
             p.as_ref().map(|p| {
                 let first = match (p.source, p.eval_row) {
-                    (ProbeSource::Dataset, Some(row)) => state.results.with_untracked(|r| r.as_ref().and_then(|r| r.eval.targets.get(row).copied())),
+                    (ProbeSource::Dataset, Some(row)) => {
+                        state.results.with_untracked(|r| r.as_ref().and_then(|r| r.eval.targets.get(row).copied()))
+                    }
                     _ => None,
                 };
                 let mut path: Vec<Option<usize>> = vec![first];
@@ -210,7 +213,8 @@ pub fn FlowView() -> impl IntoView {
                 Some(match hit {
                     Hovered::Band(i) => {
                         let b = l.bands.get(i)?;
-                        let class = p.columns.first().and_then(|c| c.node_labels.get(b.class)).cloned().unwrap_or_default();
+                        let class =
+                            p.columns.first().and_then(|c| c.node_labels.get(b.class)).cloned().unwrap_or_default();
                         (
                             b.images.clone(),
                             format!("{} → {}", p.describe(b.column, b.from), p.describe(b.column + 1, b.to)),
@@ -267,7 +271,8 @@ pub fn FlowView() -> impl IntoView {
             let gaps = l.bands.iter().map(|b| b.column + 1).max()?;
             // By size, largest first, inside one gap.
             let ranked = |gap: usize| {
-                let mut ids: Vec<usize> = (0..l.bands.len()).filter(|&i| l.bands.get(i).is_some_and(|b| b.column == gap)).collect();
+                let mut ids: Vec<usize> =
+                    (0..l.bands.len()).filter(|&i| l.bands.get(i).is_some_and(|b| b.column == gap)).collect();
                 ids.sort_by_key(|&i| std::cmp::Reverse(l.bands.get(i).map_or(0, |b| b.count)));
                 ids
             };

@@ -46,7 +46,9 @@ impl Prepared {
             .into_iter()
             .zip(&clustering.labels)
             .map(|(row, &c)| {
-                let Some(centre) = (c < clustering.centers.nrows()).then(|| clustering.centers.row(c)) else { return f32::NAN };
+                let Some(centre) = (c < clustering.centers.nrows()).then(|| clustering.centers.row(c)) else {
+                    return f32::NAN;
+                };
                 row.iter().zip(centre.iter()).map(|(a, b)| (a - b) * (a - b)).sum::<f32>().sqrt()
             })
             .collect();
@@ -100,10 +102,18 @@ enum Map {
 }
 
 /// Outline the hovered cell and its row on an overlay.
-fn draw_hover(over: &web_sys::HtmlCanvasElement, main: &web_sys::HtmlCanvasElement, geo: &HeatmapGeometry, cell: Option<(usize, usize)>) {
+fn draw_hover(
+    over: &web_sys::HtmlCanvasElement,
+    main: &web_sys::HtmlCanvasElement,
+    geo: &HeatmapGeometry,
+    cell: Option<(usize, usize)>,
+) {
     let Some(g) = fit_overlay(over, main) else { return };
     let Some((row, col)) = cell else { return };
-    let (Some(r), Some(&x0), Some(&x1)) = (geo.rows.get(row), geo.col_edges.get(col), geo.col_edges.get(col + 1)) else { return };
+    let (Some(r), Some(&x0), Some(&x1)) = (geo.rows.get(row), geo.col_edges.get(col), geo.col_edges.get(col + 1))
+    else {
+        return;
+    };
     let ratio = canvas::pixel_ratio();
     let (y0, y1) = (f64::from(r.y0), f64::from(r.y1.max(r.y0 + 1)));
     g.set_stroke_style_str(&css(palette::BACKGROUND, 1.0));
@@ -156,7 +166,8 @@ pub fn HeatmapView(index: usize, name: String) -> impl IntoView {
                 leptos::logging::warn!("heatmap {index}: {e}");
             }
             cluster_geo.set_value(drawn.ok());
-            let classes = ClassHeatmapData { means: &p.class_means, n_neurons: p.n_neurons, class_labels: &p.class_names };
+            let classes =
+                ClassHeatmapData { means: &p.class_means, n_neurons: p.n_neurons, class_labels: &p.class_names };
             let drawn = canvas::draw(&cs, HEIGHT_CSS, |area, scale| {
                 draw_class_heatmap(area, &classes, &HeatmapOptions { scale, ..HeatmapOptions::default() })
             });
@@ -178,7 +189,10 @@ pub fn HeatmapView(index: usize, name: String) -> impl IntoView {
 
     Effect::new(move |_| {
         let h = hovered.get();
-        for (map, chart, over, geo) in [(Map::Clusters, cluster_chart, cluster_over, cluster_geo), (Map::Classes, class_chart, class_over, class_geo)] {
+        for (map, chart, over, geo) in [
+            (Map::Clusters, cluster_chart, cluster_over, cluster_geo),
+            (Map::Classes, class_chart, class_over, class_geo),
+        ] {
             let (Some(c), Some(o)) = (chart.get(), over.get()) else { continue };
             let cell = h.filter(|h| h.0 == map).map(|h| (h.1, h.2));
             geo.with_value(|g| {
@@ -228,7 +242,15 @@ pub fn HeatmapView(index: usize, name: String) -> impl IntoView {
                             cluster: Some(cluster),
                             ..Tip::default()
                         };
-                        (tip, format!("test image #{} (cluster {cluster} at {})", p.test_indices.get(row).copied().unwrap_or(row), p.title), hit.items.clone())
+                        (
+                            tip,
+                            format!(
+                                "test image #{} (cluster {cluster} at {})",
+                                p.test_indices.get(row).copied().unwrap_or(row),
+                                p.title
+                            ),
+                            hit.items.clone(),
+                        )
                     } else {
                         let n = hit.items.len();
                         let tip = Tip {
@@ -238,16 +260,24 @@ pub fn HeatmapView(index: usize, name: String) -> impl IntoView {
                             cluster: Some(cluster),
                             ..Tip::default()
                         };
-                        (tip, format!("{n} images of one heatmap row (cluster {cluster} at {})", p.title), hit.items.clone())
+                        (
+                            tip,
+                            format!("{n} images of one heatmap row (cluster {cluster} at {})", p.title),
+                            hit.items.clone(),
+                        )
                     }
                 }
                 Map::Classes => {
                     let class = hit.group_id;
-                    let rows: Vec<usize> = p.targets.iter().enumerate().filter(|&(_, &t)| t == class).map(|(i, _)| i).collect();
+                    let rows: Vec<usize> =
+                        p.targets.iter().enumerate().filter(|&(_, &t)| t == class).map(|(i, _)| i).collect();
                     let tip = Tip {
                         test_id: "chart-tooltip",
                         title: format!("Class {}", p.name(class)),
-                        lines: vec![format!("{neuron}: mean activation {:.3}", hit.value), format!("over {} test images", rows.len())],
+                        lines: vec![
+                            format!("{neuron}: mean activation {:.3}", hit.value),
+                            format!("over {} test images", rows.len()),
+                        ],
                         label: p.class_values.get(class).copied(),
                         ..Tip::default()
                     };

@@ -142,7 +142,8 @@ fn Tooltip() -> impl IntoView {
         let Some(element) = thumb.get() else { return };
         let Some(row) = ctx.tip.with(|t| t.as_ref().and_then(|t| t.image_row)) else { return };
         let Some(dataset) = state.current_dataset() else { return };
-        let test_index = state.results.with_untracked(|r| r.as_ref().and_then(|r| r.eval.test_indices.get(row).copied()));
+        let test_index =
+            state.results.with_untracked(|r| r.as_ref().and_then(|r| r.eval.test_indices.get(row).copied()));
         if let Some(image) = test_index.and_then(|i| dataset.test.images.image(i)) {
             paint_images(&element, &[image], 1);
         }
@@ -230,18 +231,18 @@ pub fn ViewsPanel() -> impl IntoView {
         if let Some(handle) = pending.get_value() {
             handle.clear();
         }
-        let handle = set_timeout_with_handle(
-            move || ctx.resized.update(|n| *n += 1),
-            std::time::Duration::from_millis(150),
-        )
-        .ok();
+        let handle =
+            set_timeout_with_handle(move || ctx.resized.update(|n| *n += 1), std::time::Duration::from_millis(150))
+                .ok();
         pending.set_value(handle);
     });
     on_cleanup(move || listener.remove());
 
     // Changing only K keeps the layer list (and each view's zoom) as it is.
     let layers = Memo::new(move |_| {
-        state.results.with(|r| r.as_ref().map(|r| r.layers.iter().map(|l| l.name.clone()).collect::<Vec<_>>()).unwrap_or_default())
+        state.results.with(|r| {
+            r.as_ref().map(|r| r.layers.iter().map(|l| l.name.clone()).collect::<Vec<_>>()).unwrap_or_default()
+        })
     });
     let has_results = move || state.results.with(Option::is_some);
 

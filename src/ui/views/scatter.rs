@@ -9,7 +9,9 @@ use leptos::prelude::*;
 use crate::app::browser::now_ms;
 use crate::app::state::AppState;
 use crate::charts::palette;
-use crate::charts::{PlotFrame, PointIndex, ScatterData, ScatterGeometry, ScatterOptions, ViewRect, draw_scatter, nearest_point};
+use crate::charts::{
+    PlotFrame, PointIndex, ScatterData, ScatterGeometry, ScatterOptions, ViewRect, draw_scatter, nearest_point,
+};
 use crate::core::results::RunResults;
 use crate::core::share::link::ColorMode;
 
@@ -180,21 +182,27 @@ pub fn ScatterView(index: usize, name: String) -> impl IntoView {
                 let (categories, legend) = p.colouring(mode);
                 // Right answers first, so the wrong ones are drawn over them.
                 let (points, cats): (Vec<[f32; 2]>, Vec<usize>) = if mode == ColorMode::Correct {
-                    let order = (0..p.points.len()).filter(|&i| categories.get(i) == Some(&1)).chain((0..p.points.len()).filter(|&i| categories.get(i) != Some(&1)));
+                    let order = (0..p.points.len())
+                        .filter(|&i| categories.get(i) == Some(&1))
+                        .chain((0..p.points.len()).filter(|&i| categories.get(i) != Some(&1)));
                     order.filter_map(|i| Some((*p.points.get(i)?, *categories.get(i)?))).unzip()
                 } else {
                     (p.points.clone(), categories.clone())
                 };
                 let data = ScatterData { points: &points, categories: &cats, legend: &legend };
                 let geometry = canvas::draw(&element, HEIGHT_CSS, |area, scale| {
-                    draw_scatter(area, &data, &ScatterOptions {
-                        scale,
-                        view: Some(view.unwrap_or(p.full)),
-                        point_css_px: if p.points.len() > 3000 { 3.0 } else { 4.0 },
-                        x_desc: &p.x_desc,
-                        y_desc: &p.y_desc,
-                        ..ScatterOptions::default()
-                    })
+                    draw_scatter(
+                        area,
+                        &data,
+                        &ScatterOptions {
+                            scale,
+                            view: Some(view.unwrap_or(p.full)),
+                            point_css_px: if p.points.len() > 3000 { 3.0 } else { 4.0 },
+                            x_desc: &p.x_desc,
+                            y_desc: &p.y_desc,
+                            ..ScatterOptions::default()
+                        },
+                    )
                 });
                 Some((geometry, categories))
             });
@@ -284,14 +292,18 @@ pub fn ScatterView(index: usize, name: String) -> impl IntoView {
                 g.move_to(cx, cy - arm);
                 g.line_to(cx, cy + arm);
                 g.stroke();
-                let row = prepared.with_value(|p| p.as_ref().and_then(|p| nearest_point(&p.index, &frame, cx, cy, CROSS_PICK_CSS * ratio)));
+                let row = prepared.with_value(|p| {
+                    p.as_ref().and_then(|p| nearest_point(&p.index, &frame, cx, cy, CROSS_PICK_CSS * ratio))
+                });
                 cross_row.set_value(row);
                 pick = row;
                 // The tooltip sits by the cross.
                 let tip = row.and_then(|row| {
                     let rect = main.get_bounding_client_rect();
                     let (x, y) = at(row).map_or((cx, cy), |pt| frame.to_pixel(f64::from(pt[0]), f64::from(pt[1])));
-                    prepared.with_value(|p| p.as_ref().and_then(|p| p.tip(row, rect.left() + x / ratio, rect.top() + y / ratio)))
+                    prepared.with_value(|p| {
+                        p.as_ref().and_then(|p| p.tip(row, rect.left() + x / ratio, rect.top() + y / ratio))
+                    })
                 });
                 ctx.tip.set(tip);
             }
@@ -337,7 +349,9 @@ pub fn ScatterView(index: usize, name: String) -> impl IntoView {
         if hover.get_untracked() != row {
             hover.set(row);
         }
-        let tip = row.and_then(|row| prepared.with_value(|p| p.as_ref()?.tip(row, f64::from(ev.client_x()), f64::from(ev.client_y()))));
+        let tip = row.and_then(|row| {
+            prepared.with_value(|p| p.as_ref()?.tip(row, f64::from(ev.client_x()), f64::from(ev.client_y())))
+        });
         ctx.tip.set(tip);
     };
 
@@ -358,7 +372,10 @@ pub fn ScatterView(index: usize, name: String) -> impl IntoView {
         let ratio = canvas::pixel_ratio();
         let (Some(frame), Some(full)) = (frame_now(), full_view()) else { return };
         let base = next_view.get_value().unwrap_or(frame.view);
-        let (ux, uy) = (base.width() / f64::from(frame.plot.width().max(1)), base.height() / f64::from(frame.plot.height().max(1)));
+        let (ux, uy) = (
+            base.width() / f64::from(frame.plot.width().max(1)),
+            base.height() / f64::from(frame.plot.height().max(1)),
+        );
         let (dx, dy) = ((now.0 - d.last.0) * ratio, (now.1 - d.last.1) * ratio);
         let moved = base.pan(-dx * ux, dy * uy).clamp_to(&full, 1e-3);
         d.last = now;
@@ -424,20 +441,45 @@ pub fn ScatterView(index: usize, name: String) -> impl IntoView {
     };
     let on_key = move |ev: web_sys::KeyboardEvent| {
         let handled = match ev.key().as_str() {
-            "ArrowLeft" => { pan_by_fraction(-0.1, 0.0); true }
-            "ArrowRight" => { pan_by_fraction(0.1, 0.0); true }
-            "ArrowUp" => { pan_by_fraction(0.0, 0.1); true }
-            "ArrowDown" => { pan_by_fraction(0.0, -0.1); true }
-            "+" | "=" => { zoom_by(1.5, None); true }
-            "-" | "_" => { zoom_by(1.0 / 1.5, None); true }
-            "0" => { set_view(None); true }
+            "ArrowLeft" => {
+                pan_by_fraction(-0.1, 0.0);
+                true
+            }
+            "ArrowRight" => {
+                pan_by_fraction(0.1, 0.0);
+                true
+            }
+            "ArrowUp" => {
+                pan_by_fraction(0.0, 0.1);
+                true
+            }
+            "ArrowDown" => {
+                pan_by_fraction(0.0, -0.1);
+                true
+            }
+            "+" | "=" => {
+                zoom_by(1.5, None);
+                true
+            }
+            "-" | "_" => {
+                zoom_by(1.0 / 1.5, None);
+                true
+            }
+            "0" => {
+                set_view(None);
+                true
+            }
             "Enter" | " " => {
                 if let Some(row) = cross_row.get_value() {
                     crate::app::probe::probe_eval_row(state, row);
                 }
                 true
             }
-            "Escape" => { cross.set(false); ctx.tip.set(None); true }
+            "Escape" => {
+                cross.set(false);
+                ctx.tip.set(None);
+                true
+            }
             _ => false,
         };
         if handled {

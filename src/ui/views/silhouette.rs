@@ -48,7 +48,9 @@ pub fn SilhouetteView() -> impl IntoView {
                     .collect()
             })
         });
-        match canvas::draw(&element, HEIGHT_CSS, |area, scale| draw_silhouette(area, &layers, &SilhouetteOptions { scale })) {
+        match canvas::draw(&element, HEIGHT_CSS, |area, scale| {
+            draw_silhouette(area, &layers, &SilhouetteOptions { scale })
+        }) {
             Ok(g) => geometry.set_value(Some(g)),
             Err(e) => {
                 leptos::logging::warn!("silhouette chart: {e}");
@@ -63,7 +65,8 @@ pub fn SilhouetteView() -> impl IntoView {
         drawn_version.track();
         let hover = hovered.get();
         let kb = keyboard.get().then(|| active.get());
-        let chosen: Vec<usize> = state.results.with(|r| r.as_ref().map(|r| r.layers.iter().map(|l| l.k()).collect()).unwrap_or_default());
+        let chosen: Vec<usize> =
+            state.results.with(|r| r.as_ref().map(|r| r.layers.iter().map(|l| l.k()).collect()).unwrap_or_default());
         let (Some(over), Some(main)) = (overlay.get(), chart.get()) else { return };
         let Some(g) = fit_overlay(&over, &main) else { return };
         let ratio = canvas::pixel_ratio();
@@ -119,7 +122,11 @@ pub fn SilhouetteView() -> impl IntoView {
             if let Some(s) = l.scores.get(at) {
                 lines.push(format!("purity {:.2} · NMI {:.2} · ARI {:.2}", s.purity, s.nmi, s.ari));
             }
-            lines.push(if l.k() == k { "in use".into() } else { format!("click to use K = {k} for {}", layer_title(&l.name)) });
+            lines.push(if l.k() == k {
+                "in use".into()
+            } else {
+                format!("click to use K = {k} for {}", layer_title(&l.name))
+            });
             Some((format!("{}, K = {k}", layer_title(&l.name)), lines))
         })
     };
@@ -129,7 +136,8 @@ pub fn SilhouetteView() -> impl IntoView {
         if hovered.get_untracked() != hit {
             hovered.set(hit);
         }
-        let tip = hit.and_then(|(layer, k)| describe(layer, k)).map(|(title, lines)| Tip::at_pointer(&ev, title, lines));
+        let tip =
+            hit.and_then(|(layer, k)| describe(layer, k)).map(|(title, lines)| Tip::at_pointer(&ev, title, lines));
         ctx.tip.set(tip);
     };
     let on_click = move |ev: web_sys::MouseEvent| {
@@ -177,7 +185,11 @@ pub fn SilhouetteView() -> impl IntoView {
                     .enumerate()
                     .map(|(i, l)| {
                         let k = l.k();
-                        let score = l.clusterings.iter().position(|c| c.k == k).and_then(|at| l.silhouettes.get(at).copied().flatten());
+                        let score = l
+                            .clusterings
+                            .iter()
+                            .position(|c| c.k == k)
+                            .and_then(|at| l.silhouettes.get(at).copied().flatten());
                         let how = if l.k_override().is_some() { "chosen by you" } else { "automatic" };
                         let mark = if keyboard.get() && active.get() == i { "▸ " } else { "" };
                         format!("{mark}{}: K = {k}, {how} (silhouette {})", layer_title(&l.name), fmt_score(score))

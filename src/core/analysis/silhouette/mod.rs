@@ -531,7 +531,16 @@ impl SilhouetteAccumulator {
     /// atom to a cluster is one add of 64-row vectors; the per-cluster f32
     /// sums of this one tile then go into the f64 totals.
     #[allow(clippy::too_many_arguments)]
-    fn add_row_sums(&mut self, tile: &[f32], stride: usize, r0: usize, m: usize, c0: usize, c1: usize, scratch: &mut Scratch) {
+    fn add_row_sums(
+        &mut self,
+        tile: &[f32],
+        stride: usize,
+        r0: usize,
+        m: usize,
+        c0: usize,
+        c1: usize,
+        scratch: &mut Scratch,
+    ) {
         let sets = self.sets.len();
         let slots = self.slot_count;
         let (Some(&first_atom), Some(&last_atom)) = (self.atom_of_row.get(c0), self.atom_of_row.get(c1 - 1)) else {
@@ -542,8 +551,7 @@ impl SilhouetteAccumulator {
         let ends = &mut scratch.segment_ends;
         ends.clear();
         ends.extend(
-            (first_atom + 1..=last_atom)
-                .map(|a| self.atom_starts.get(a).copied().unwrap_or(c1).clamp(c0, c1) - c0),
+            (first_atom + 1..=last_atom).map(|a| self.atom_starts.get(a).copied().unwrap_or(c1).clamp(c0, c1) - c0),
         );
         ends.push(c1 - c0);
 
