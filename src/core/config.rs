@@ -178,10 +178,10 @@ impl ExperimentConfig {
         }
         if self.batch_size == 0 {
             errors.push(ConfigError::ZeroBatch);
-        } else if let Some(images) = train_images {
-            if self.batch_size > images {
-                errors.push(ConfigError::BatchLargerThanData { batch: self.batch_size, images });
-            }
+        } else if let Some(images) = train_images
+            && self.batch_size > images
+        {
+            errors.push(ConfigError::BatchLargerThanData { batch: self.batch_size, images });
         }
         if !(self.learning_rate.is_finite() && self.learning_rate > 0.0 && self.learning_rate <= 1.0) {
             errors.push(ConfigError::BadLearningRate);

@@ -89,7 +89,7 @@ pub mod le_bytes {
         }
 
         fn visit_bytes<E: Error>(self, bytes: &[u8]) -> Result<Vec<T>, E> {
-            if bytes.len() % T::SIZE != 0 {
+            if !bytes.len().is_multiple_of(T::SIZE) {
                 return Err(E::custom(format!(
                     "{} bytes are not a whole number of {}-byte numbers",
                     bytes.len(),

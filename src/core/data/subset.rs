@@ -79,13 +79,13 @@ pub fn select_indices(
         if of_class.is_empty() {
             return Err(DataError::EmptyClass { class, split: split_name });
         }
-        if let Some(n) = per_class {
-            if n < of_class.len() {
-                // One stream per class, so adding a class does not change the others' picks.
-                let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ (u64::from(class) << 56));
-                of_class.shuffle(&mut rng);
-                of_class.truncate(n);
-            }
+        if let Some(n) = per_class
+            && n < of_class.len()
+        {
+            // One stream per class, so adding a class does not change the others' picks.
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ (u64::from(class) << 56));
+            of_class.shuffle(&mut rng);
+            of_class.truncate(n);
         }
         kept.extend(of_class);
     }
