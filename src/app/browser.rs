@@ -7,8 +7,8 @@ use wasm_bindgen_futures::JsFuture;
 #[wasm_bindgen(inline_js = r#"
 export async function gunzip_js(bytes) {
   // The browser's own inflater, fed in slices with a yield after each: piping a
-  // whole file through it in one go held the main thread for 700 ms (MNIST's
-  // training images), this takes about as long but in short tasks.
+  // whole file through it in one go held the main thread in one long task
+  // (MNIST's training images); this takes about as long but in short tasks.
   const SLICE = 16384;
   const stream = new DecompressionStream("gzip");
   const writer = stream.writable.getWriter();
@@ -94,7 +94,9 @@ pub fn js_error_text(value: &JsValue) -> String {
 }
 
 thread_local! {
-    // Looked up once: fetching `window.performance` on every call showed up in profiles.
+    // Looked up once: fetching `window.performance` on every call showed up in
+    // profiles. A handle to the browser's clock, not page state: `now_ms` is
+    // called from code that has no `AppState`, workers included.
     static PERFORMANCE: Option<web_sys::Performance> = web_sys::window().and_then(|w| w.performance());
 }
 

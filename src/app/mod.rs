@@ -4,6 +4,7 @@
 pub mod automation;
 pub mod backend;
 pub mod browser;
+pub mod experiment;
 pub mod gpu_worker;
 pub mod loader;
 pub mod ood;
@@ -11,7 +12,6 @@ pub mod persist;
 pub mod probe;
 pub mod reveal;
 pub mod runner;
-pub mod session;
 pub mod state;
 pub mod warmup;
 pub mod worker_pool;

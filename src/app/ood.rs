@@ -9,7 +9,6 @@
 //! cached foreign signatures are scored again at once (nearest-centre
 //! detectors); a new run or an imported one starts over.
 
-use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
 use burn::tensor::Device;
@@ -19,12 +18,12 @@ use crate::core::analysis::Mahalanobis;
 use crate::core::data::{Dataset, DatasetKind};
 use crate::core::findings::{
     DetectorKind, DetectorScores, FixedDetectors, SignatureAccumulator, foreign_chunk, foreign_finding, foreign_images,
-    foreign_kind, foreign_noun, ink_scores, mahalanobis_distances, max_softmax_detector, run_fingerprint,
+    foreign_kind, foreign_noun, ink_scores, mahalanobis_distances, max_softmax_detector,
 };
 use crate::core::signature::{Signatures, extract};
 
 use super::browser::{Pacer, now_ms, sleep_ms};
-use super::session;
+use super::experiment::{self, Generation};
 use super::state::AppState;
 
 /// Foreign images per forward pass on the CPU backend: a few milliseconds.
@@ -66,45 +65,49 @@ impl Slices {
     }
 }
 
-/// The foreign signatures and K-independent detectors of one run.
+/// The foreign signatures and K-independent detectors of one experiment.
 struct Cache {
-    key: u64,
+    generation: Generation,
     foreign: Arc<Signatures>,
     fixed: Arc<FixedDetectors>,
 }
 
-thread_local! {
-    static CACHE: RefCell<Option<Cache>> = const { RefCell::new(None) };
-    /// The run whose foreign set is being analysed.
-    static IN_FLIGHT: Cell<Option<u64>> = const { Cell::new(None) };
-    /// The run whose foreign data set was asked for (a failed load is not retried for it).
-    static REQUESTED: Cell<Option<u64>> = const { Cell::new(None) };
-    /// (run, K per layer) last published, so unrelated updates cost nothing.
-    static PUBLISHED: RefCell<Option<(u64, Vec<usize>)>> = const { RefCell::new(None) };
+/// The analysis's bookkeeping, per experiment (kept in `AppState::foreign_work`).
+#[derive(Default)]
+pub struct Work {
+    cache: Option<Cache>,
+    /// The experiment whose foreign set is being analysed.
+    in_flight: Option<Generation>,
+    /// The experiment whose foreign data set was asked for (a failed load is not retried for it).
+    requested: Option<Generation>,
+    /// (experiment, K per layer) last published, so unrelated updates cost nothing.
+    published: Option<(Generation, Vec<usize>)>,
 }
 
 /// Keep the findings' foreign-input analysis in step with the run: install once.
 pub fn install(state: AppState) {
     Effect::new(move |_| {
         // Tracked: a new run, an import, a change of K; and the data sets (the foreign one arriving).
-        let run = state.results.with(|r| r.as_ref().map(|r| (run_fingerprint(r), r.config.dataset, ks(r))));
-        let Some((key, kind, ks)) = run else {
+        let run = state.results.with(|r| r.as_ref().map(|r| (r.config.dataset, ks(r))));
+        let Some((kind, ks)) = run else {
             clear(state);
             return;
         };
         let foreign_set = foreign_kind(kind);
         let dataset = state.datasets.with(|d| d.get(&foreign_set).cloned());
         let loading = state.loading.with(|l| l.contains(&foreign_set));
+        let key = experiment::generation();
 
-        let cached =
-            CACHE.with(|c| c.borrow().as_ref().filter(|c| c.key == key).map(|c| (c.foreign.clone(), c.fixed.clone())));
+        let cached = state.foreign_work.with_value(|w| {
+            w.cache.as_ref().filter(|c| c.generation == key).map(|c| (c.foreign.clone(), c.fixed.clone()))
+        });
         if let Some((foreign, fixed)) = cached {
-            if PUBLISHED.with(|p| p.borrow().as_ref() != Some(&(key, ks.clone()))) {
+            if state.foreign_work.with_value(|w| w.published.as_ref() != Some(&(key, ks.clone()))) {
                 publish(state, key, ks, &foreign, &fixed);
             }
             return;
         }
-        if IN_FLIGHT.with(Cell::get) == Some(key) {
+        if state.foreign_work.with_value(|w| w.in_flight) == Some(key) {
             return;
         }
         // A run not analysed yet: what is shown belongs to an older one.
@@ -116,11 +119,11 @@ pub fn install(state: AppState) {
         }
         match dataset {
             Some(dataset) => {
-                IN_FLIGHT.with(|f| f.set(Some(key)));
+                state.foreign_work.update_value(|w| w.in_flight = Some(key));
                 leptos::task::spawn_local(analyse(state, key, dataset));
             }
             None if loading => set_status(state, format!("Loading the {} in the background…", foreign_noun(kind))),
-            None if REQUESTED.with(Cell::get) == Some(key) => set_status(
+            None if state.foreign_work.with_value(|w| w.requested) == Some(key) => set_status(
                 state,
                 format!(
                     "The {} could not be loaded, so foreign inputs are not scored for this run.",
@@ -128,7 +131,7 @@ pub fn install(state: AppState) {
                 ),
             ),
             None => {
-                REQUESTED.with(|r| r.set(Some(key)));
+                state.foreign_work.update_value(|w| w.requested = Some(key));
                 set_status(state, format!("Loading the {} in the background…", foreign_noun(kind)));
                 // A background load: it leaves the phase and the progress bar alone.
                 super::ensure_dataset(state, foreign_set);
@@ -149,7 +152,7 @@ fn set_status(state: AppState, status: impl Into<String>) {
 }
 
 fn clear(state: AppState) {
-    PUBLISHED.with(|p| *p.borrow_mut() = None);
+    state.foreign_work.update_value(|w| w.published = None);
     if state.foreign.with_untracked(Option::is_some) {
         state.foreign.set(None);
     }
@@ -162,14 +165,14 @@ fn clear(state: AppState) {
 }
 
 /// Score the foreign set under the run's current K and show it.
-fn publish(state: AppState, key: u64, ks: Vec<usize>, foreign: &Signatures, fixed: &FixedDetectors) {
+fn publish(state: AppState, key: Generation, ks: Vec<usize>, foreign: &Signatures, fixed: &FixedDetectors) {
     let started = now_ms();
     let outcome = state.results.with_untracked(|r| r.as_ref().map(|r| foreign_finding(r, foreign, fixed)));
     let rescore_ms = now_ms() - started;
     state.timings.update_untracked(|t| t.ood_rescore_ms = Some(rescore_ms));
     match outcome {
         Some(Ok(finding)) => {
-            PUBLISHED.with(|p| *p.borrow_mut() = Some((key, ks)));
+            state.foreign_work.update_value(|w| w.published = Some((key, ks)));
             state.ood.set(Some(finding.snapshot()));
             state.foreign.set(Some(Arc::new(finding)));
             if state.foreign_status.with_untracked(Option::is_some) {
@@ -181,49 +184,53 @@ fn publish(state: AppState, key: u64, ks: Vec<usize>, foreign: &Signatures, fixe
     }
 }
 
-async fn analyse(state: AppState, key: u64, dataset: Arc<Dataset>) {
+async fn analyse(state: AppState, key: Generation, dataset: Arc<Dataset>) {
     let started = now_ms();
-    let outcome = work(state, &dataset).await;
-    if IN_FLIGHT.with(Cell::get) == Some(key) {
-        IN_FLIGHT.with(|f| f.set(None));
-    }
+    let outcome = work(state, key, &dataset).await;
+    state.foreign_work.update_value(|w| {
+        if w.in_flight == Some(key) {
+            w.in_flight = None;
+        }
+    });
     match outcome {
-        Ok(Some((foreign, fixed))) if current(state, key) => {
+        Ok(Some((foreign, fixed))) if still(state, key) => {
             let (foreign, fixed) = (Arc::new(foreign), Arc::new(fixed));
-            CACHE.with(|c| *c.borrow_mut() = Some(Cache { key, foreign: foreign.clone(), fixed: fixed.clone() }));
+            let cache = Cache { generation: key, foreign: foreign.clone(), fixed: fixed.clone() };
+            state.foreign_work.update_value(|w| w.cache = Some(cache));
             let ks = state.results.with_untracked(|r| r.as_ref().map(ks)).unwrap_or_default();
             publish(state, key, ks, &foreign, &fixed);
             let total_ms = now_ms() - started;
             state.timings.update_untracked(|t| t.ood_ms = Some(total_ms));
         }
-        // Superseded by another run: its own analysis takes over.
+        // Superseded by another experiment: its own analysis takes over.
         Ok(_) => {}
         Err(message) => set_status(state, message),
     }
 }
 
-/// Whether the run `key` is still the one on screen (hashes the evaluation
-/// probabilities: once per analysis, not per chunk).
-fn current(state: AppState, key: u64) -> bool {
-    state.results.with_untracked(|r| r.as_ref().map(run_fingerprint)) == Some(key)
+/// Whether experiment `key` is still on screen with its results (checked
+/// between chunks: a late answer for a superseded experiment is dropped).
+fn still(state: AppState, key: Generation) -> bool {
+    experiment::is_current(key) && state.results.with_untracked(Option::is_some)
 }
 
-/// The cheap check between chunks: no new run started and the results are still there.
-fn still(state: AppState, run_id: u64) -> bool {
-    state.run_id.get_untracked() == run_id && state.results.with_untracked(Option::is_some)
-}
-
-async fn work(state: AppState, dataset: &Dataset) -> Result<Option<(Signatures, FixedDetectors)>, String> {
+async fn work(
+    state: AppState,
+    key: Generation,
+    dataset: &Dataset,
+) -> Result<Option<(Signatures, FixedDetectors)>, String> {
+    if !still(state, key) {
+        return Ok(None);
+    }
     let Some((classes, kind)) =
         state.results.with_untracked(|r| r.as_ref().map(|r| (r.classes.clone(), r.config.dataset)))
     else {
         return Ok(None);
     };
     let noun = foreign_noun(kind);
-    let run_id = state.run_id.get_untracked();
     let mut waited_ms = 0.0;
     let model = loop {
-        if let Some(model) = session::with(|s| s.probe_model.clone()) {
+        if let Some(model) = experiment::model().filter(|_| experiment::is_current(key)) {
             break model;
         }
         if waited_ms >= MODEL_WAIT_MS {
@@ -231,7 +238,7 @@ async fn work(state: AppState, dataset: &Dataset) -> Result<Option<(Signatures, 
         }
         sleep_ms(100).await;
         waited_ms += 100.0;
-        if !still(state, run_id) {
+        if !still(state, key) {
             return Ok(None);
         }
     };
@@ -253,7 +260,7 @@ async fn work(state: AppState, dataset: &Dataset) -> Result<Option<(Signatures, 
         if pacer.due() {
             set_status(state, format!("Recording the signatures of {total} {noun}: {} done…", accumulator.len()));
             pacer.pause().await;
-            if !still(state, run_id) {
+            if !still(state, key) {
                 return Ok(None);
             }
         }
@@ -263,7 +270,7 @@ async fn work(state: AppState, dataset: &Dataset) -> Result<Option<(Signatures, 
     // 2. The detectors that do not depend on K.
     set_status(state, format!("Scoring the {noun} with the max-softmax and Mahalanobis detectors…"));
     pacer.pause().await;
-    if !still(state, run_id) {
+    if !still(state, key) {
         return Ok(None);
     }
     let fail = |e: &dyn std::fmt::Display| format!("Scoring the {noun} failed: {e}.");
@@ -305,7 +312,7 @@ async fn work(state: AppState, dataset: &Dataset) -> Result<Option<(Signatures, 
             );
             pacer.tick().await;
         }
-        if !still(state, run_id) {
+        if !still(state, key) {
             return Ok(None);
         }
         mahalanobis.push(DetectorScores::new(DetectorKind::Mahalanobis, Some(name.clone()), in_scores, out_scores));

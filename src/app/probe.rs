@@ -4,9 +4,9 @@
 //! Probes run on the CPU copy of the model (`session.probe_model`), where the
 //! readback resolves at once: a drawing's update fits in a frame. Each request
 //! gets a sequence number so a stale result never overwrites a newer one
-//! (or a cleared canvas).
+//! (or a cleared canvas), and notes the experiment it was asked for, so a
+//! probe of a superseded experiment never lands on the next one.
 
-use std::cell::Cell;
 use std::sync::Arc;
 
 use burn::tensor::Device;
@@ -19,26 +19,31 @@ use crate::core::signature::extract_one;
 use crate::core::snapshot::ProbeSource;
 
 use super::browser::sleep_ms;
-use super::session;
+use super::experiment;
 use super::state::{AppState, Probe};
 
-thread_local! {
+/// Probe sequence numbers (kept in `AppState::probe_seq`).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Sequence {
     /// Last sequence number handed out.
-    static ISSUED: Cell<u64> = const { Cell::new(0) };
+    issued: u64,
     /// Sequence number of the probe on screen (or of the last clear).
-    static PUBLISHED: Cell<u64> = const { Cell::new(0) };
+    published: u64,
 }
 
-fn next_seq() -> u64 {
-    ISSUED.with(|i| {
-        i.set(i.get() + 1);
-        i.get()
-    })
+fn next_seq(state: AppState) -> u64 {
+    state
+        .probe_seq
+        .try_update_value(|s| {
+            s.issued += 1;
+            s.issued
+        })
+        .unwrap_or_default()
 }
 
 /// Sequence number of the probe last published (or cleared).
-pub fn published_seq() -> u64 {
-    PUBLISHED.with(Cell::get)
+pub fn published_seq(state: AppState) -> u64 {
+    state.probe_seq.with_value(|s| s.published)
 }
 
 /// What to send through the network.
@@ -66,7 +71,7 @@ pub fn probe_pixels(state: AppState, pixels: Vec<f32>, source: ProbeSource, eval
 
 /// Start probing `input`; returns its sequence number (see [`published_seq`]).
 pub fn submit(state: AppState, input: ProbeInput) -> u64 {
-    let seq = next_seq();
+    let seq = next_seq(state);
     leptos::task::spawn_local(async move {
         if let Err(message) = run(state, input, seq).await {
             state.notice.set(Some(message));
@@ -77,14 +82,15 @@ pub fn submit(state: AppState, input: ProbeInput) -> u64 {
 
 /// Probe `input` and publish it; resolves once `state.probe` holds it.
 pub async fn probe_now(state: AppState, input: ProbeInput) -> Result<(), String> {
-    run(state, input, next_seq()).await
+    run(state, input, next_seq(state)).await
 }
 
 async fn run(state: AppState, input: ProbeInput, seq: u64) -> Result<(), String> {
     if input.pixels.len() != IMAGE_PIXELS {
         return Err("The probe must be a 28×28 image.".into());
     }
-    let Some(model) = session::with(|s| s.probe_model.clone()) else {
+    let asked_for = experiment::generation();
+    let Some(model) = experiment::model() else {
         return Err("Train a network first.".into());
     };
     let signature =
@@ -92,11 +98,11 @@ async fn run(state: AppState, input: ProbeInput, seq: u64) -> Result<(), String>
     let result = state.results.with_untracked(|r| r.as_ref().map(|r| r.probe(&signature)));
     match result {
         Some(Ok(result)) => {
-            if seq < published_seq() {
-                // A newer probe (or a clear) is already on screen.
+            if seq < published_seq(state) || !experiment::is_current(asked_for) {
+                // A newer probe (or a clear, or another experiment) is already on screen.
                 return Ok(());
             }
-            PUBLISHED.with(|p| p.set(seq));
+            state.probe_seq.update_value(|s| s.published = seq);
             let ProbeInput { pixels, source, eval_row, caption } = input;
             state.probe_caption.set(Some(caption));
             state.probe.set(Some(Probe { source, pixels, result, eval_row }));
@@ -109,7 +115,8 @@ async fn run(state: AppState, input: ProbeInput, seq: u64) -> Result<(), String>
 
 /// Take the probe off screen; results still in flight are dropped.
 pub fn clear(state: AppState) {
-    PUBLISHED.with(|p| p.set(next_seq()));
+    let seq = next_seq(state);
+    state.probe_seq.update_value(|s| s.published = seq);
     state.probe.set(None);
     state.probe_caption.set(None);
 }

@@ -1,14 +1,12 @@
 //! Putting a run's results on screen a section per task.
 //!
 //! Every view of a run mounts when its results arrive: mounted in one task,
-//! they held the page for 220 to 320 ms after the demo loaded (long tasks
-//! measured in headless Chromium, 2026-11-30), and the same views mount when a
-//! training run finishes. The sections (`ui::widgets::Staged`) wait for their stage
+//! they held the page in one long task after the demo loaded, and the same
+//! views mount when a training run finishes (figures: docs/performance.md). The sections (`ui::widgets::Staged`) wait for their stage
 //! instead; this raises the stage one task at a time and only then says
 //! "ready", so whoever reads the page at `Phase::Ready` (the visitor's
-//! keyboard, the tests, notebooks) finds it whole.
-
-use std::cell::Cell;
+//! keyboard, the tests, notebooks) finds it whole. A showing whose experiment
+//! is superseded (`experiment::is_current`) stops raising stages.
 
 use leptos::prelude::*;
 
@@ -16,31 +14,22 @@ use crate::core::results::RunResults;
 use crate::core::snapshot::Phase;
 
 use super::browser::yield_now;
+use super::experiment::{self, Generation};
 use super::state::AppState;
 
 /// How many stages the views mount in; `AppState::view_stage` at this value
 /// means everything is on screen.
 pub const VIEW_STAGES: u8 = 5;
 
-thread_local! {
-    /// The newest showing ([`show_results`]) or run start ([`abandon`]): a
-    /// showing that is no longer the newest stops raising stages.
-    static NEWEST: Cell<u64> = const { Cell::new(0) };
-}
-
-/// Set `results`, mount their views a stage per task, then enter
-/// `Phase::Ready`. `false` when a newer call took over before the end (it
-/// finishes the job, phase included).
-pub async fn show_results(state: AppState, results: RunResults) -> bool {
-    let ticket = NEWEST.with(|n| {
-        n.set(n.get() + 1);
-        n.get()
-    });
+/// Set `results` of experiment `generation`, mount their views a stage per
+/// task, then enter `Phase::Ready`. `false` when a newer experiment took over
+/// before the end (it finishes the job, phase included).
+pub async fn show_results(state: AppState, generation: Generation, results: RunResults) -> bool {
     state.view_stage.set(0);
     state.results.set(Some(results));
     for stage in 1..=VIEW_STAGES {
         yield_now().await;
-        if NEWEST.with(Cell::get) != ticket {
+        if !experiment::is_current(generation) {
             return false;
         }
         state.view_stage.set(stage);
@@ -49,10 +38,9 @@ pub async fn show_results(state: AppState, results: RunResults) -> bool {
     true
 }
 
-/// A run is starting and has taken the results off screen: a showing still
-/// under way stops, so it cannot say "ready" in the middle of the run.
+/// The results went off screen (`experiment::begin`, which also stops a
+/// showing under way, so it cannot say "ready" in the middle of a run).
 pub fn abandon(state: AppState) {
-    NEWEST.with(|n| n.set(n.get() + 1));
     state.view_stage.set(VIEW_STAGES);
 }
 

@@ -20,9 +20,9 @@ use crate::core::train::{ProgressReading, TrainError, Trainer, steps_per_epoch};
 
 use super::backend::{self, Backend};
 use super::browser::{Pacer, log_warning, now_ms, yield_now};
+use super::experiment::{self, Generation, Origin};
 use super::gpu_worker::GpuWorker;
-use super::session;
-use super::state::{AppState, Curves, Progress};
+use super::state::{AppState, Progress};
 use super::worker_pool::{PoolStop, WorkerPool};
 
 /// Work between two yields to the browser: under a frame.
@@ -43,39 +43,28 @@ fn failed(message: impl Into<String>) -> RunError {
     RunError::Failed { message: message.into(), gpu: false }
 }
 
-/// Start a run with the current configuration (ignored while one runs).
+/// Start a run with the current configuration (ignored while one runs): it
+/// becomes the experiment on screen at once (`experiment::begin`).
 pub fn start(state: AppState) {
     if state.running.get_untracked() {
         return;
     }
     let config = state.config.get_untracked();
-    let run_id = state.run_id.get_untracked() + 1;
-    state.run_id.set(run_id);
+    let generation = experiment::begin(state);
     state.running.set(true);
     state.cancel_requested.set(false);
-    state.offer_cpu.set(false);
     state.error.set(None);
     state.notice.set(None);
-    state.results.set(None);
-    super::reveal::abandon(state);
-    state.probe.set(None);
-    state.ood.set(None);
-    state.curves.set(Curves::default());
-    state.training.set(None);
-    session::with(|s| {
-        s.probe_model = None;
-        s.weights = None;
-    });
-    super::persist::run_started(&config);
+    super::persist::kept::run_started(&config);
     leptos::task::spawn_local(async move {
-        let outcome = run(state, config, run_id).await;
-        if state.run_id.get_untracked() != run_id {
+        let outcome = run(state, config, generation).await;
+        if !experiment::is_current(generation) {
             return;
         }
         state.running.set(false);
         state.progress.set(None);
         // Keep the finished experiment in the browser (and apply a share link's K).
-        super::persist::run_ended(state, outcome.is_ok());
+        super::persist::kept::run_ended(state, outcome.is_ok());
         match outcome {
             Ok(()) => {}
             Err(RunError::Cancelled) => {
@@ -233,8 +222,8 @@ async fn train_here(
 
 /// How a run on WebGPU ended, when it did not fail.
 enum GpuOutcome {
-    /// The trained network, on the CPU.
-    Trained(Network),
+    /// The trained network, on the CPU (boxed: it is far larger than a reason).
+    Trained(Box<Network>),
     /// WebGPU could not start, and why: the run goes on on the CPU.
     NoGpu(String),
 }
@@ -274,7 +263,7 @@ async fn train_in_worker(
             WorkerEvent::Progress(p) => board.publish(state, &p.reading, p.epoch, p.step_in_epoch, p.finished),
             WorkerEvent::Trained { weights } => {
                 return Network::from_bytes(config, train.classes.len(), &weights, &Device::flex())
-                    .map(GpuOutcome::Trained)
+                    .map(|model| GpuOutcome::Trained(Box::new(model)))
                     .map_err(|e| failed(format!("The weights trained on WebGPU could not be read: {e}.")));
             }
         }
@@ -294,7 +283,7 @@ pub fn list_test_pixels(state: AppState, dataset: &Dataset) {
     }
 }
 
-async fn run(state: AppState, config: ExperimentConfig, run_id: u64) -> Result<(), RunError> {
+async fn run(state: AppState, config: ExperimentConfig, generation: Generation) -> Result<(), RunError> {
     state.phase.set(Phase::Training);
     if !state.current_dataset().is_some_and(|d| super::loader::has_training_images(&d)) {
         // The first visit loads the test split only: the training images come now.
@@ -324,7 +313,7 @@ async fn run(state: AppState, config: ExperimentConfig, run_id: u64) -> Result<(
         fraction: 0.0,
         detail: "choosing the backend".into(),
     }));
-    let mut backend = backend::select(state.force_cpu.get_untracked()).await;
+    let mut backend = backend::select(state).await;
     announce(state, &backend);
     let mut board = Board::new(state, &config, train.len());
     let mut trained = None;
@@ -335,9 +324,9 @@ async fn run(state: AppState, config: ExperimentConfig, run_id: u64) -> Result<(
             detail: "starting WebGPU".into(),
         }));
         match train_in_worker(state, &config, &train, &mut board).await? {
-            GpuOutcome::Trained(model) => trained = Some(model),
+            GpuOutcome::Trained(model) => trained = Some(*model),
             GpuOutcome::NoGpu(reason) => {
-                backend = backend::webgpu_failed(reason);
+                backend = backend::webgpu_failed(state, reason);
                 announce(state, &backend);
                 board = Board::new(state, &config, train.len());
             }
@@ -358,11 +347,10 @@ async fn run(state: AppState, config: ExperimentConfig, run_id: u64) -> Result<(
     }));
     yield_now().await;
     check_cancel(state)?;
-    // The training images (47 MB for all of MNIST) are not needed any more.
-    // Freed now, their memory takes the signatures (4 MB for 10,000 test
-    // images) and the clustering's work space: fresh wasm memory costs a page
-    // fault per 4 KiB on first write (bench: 7.5 ms for the signatures of
-    // 10,000 images, 7.8 to 8.4 with the training images still held).
+    // The training images are not needed any more. Freed now, their memory
+    // takes the signatures and the clustering's work space: fresh wasm memory
+    // costs a page fault per 4 KiB on first write (the bench's signature pass
+    // is measurably faster so).
     drop(train);
     let extract_started = now_ms();
     let signatures = extract(&probe_model, &eval, &Device::flex())
@@ -390,18 +378,14 @@ async fn run(state: AppState, config: ExperimentConfig, run_id: u64) -> Result<(
     let weights = probe_model.to_bytes().await.map_err(|e| failed(format!("Saving the weights failed: {e}.")))?;
     let results = RunResults::new(config, backend.kind, snapshot, eval_indices, signatures, analyses)
         .map_err(|e| failed(format!("The results could not be assembled: {e}.")))?;
-    // Showing the results (every view at once) is a task of its own.
+    // Showing the results is a task of its own; they mount a section per
+    // task, then the phase is "ready".
     yield_now().await;
-    if state.run_id.get_untracked() != run_id {
+    if !experiment::is_current(generation) {
         return Ok(());
     }
-    session::with(|s| {
-        s.probe_model = Some(probe_model);
-        s.weights = Some(weights);
-    });
     state.training.set(Some(results.training.clone()));
-    // The views mount a section per task; "ready" once they all have.
-    super::reveal::show_results(state, results).await;
+    experiment::show(state, generation, results, probe_model, weights, Origin::Trained).await;
     Ok(())
 }
 

@@ -143,8 +143,22 @@ pub struct AppState {
     pub running: RwSignal<bool>,
     /// The visitor pressed cancel.
     pub cancel_requested: RwSignal<bool>,
-    /// Increases with every run, so a superseded run's last words are ignored.
-    pub run_id: RwSignal<u64>,
+    /// What the experiment on screen is and where it came from, in words
+    /// (`experiment::Origin`); `None` before any, and for a link's settings.
+    pub origin: RwSignal<Option<String>>,
+    /// A share link's K per layer, applied when a run of its settings finishes.
+    pub pending_k: StoredValue<Option<(ExperimentConfig, Vec<Option<usize>>)>>,
+    /// Why WebGPU could not start in the worker, once it failed: later runs
+    /// go straight to the CPU instead of failing the same way again.
+    pub webgpu_failed: StoredValue<Option<String>>,
+    /// The probes' sequence numbers (`app::probe`).
+    pub probe_seq: StoredValue<super::probe::Sequence>,
+    /// The foreign-input analysis's bookkeeping (`app::ood`).
+    pub foreign_work: StoredValue<super::ood::Work>,
+    /// The kept copy's save queue and what it last saved (`app::persist::kept`).
+    pub keeper: StoredValue<super::persist::kept::Keeper>,
+    /// Which warm-ups are claimed or done (`app::warmup`).
+    pub warmup: StoredValue<super::warmup::Claims>,
     /// WebGPU failed mid-run: offer to continue on the CPU.
     pub offer_cpu: RwSignal<bool>,
     /// A short, non-error message ("Training cancelled").
@@ -188,7 +202,13 @@ impl AppState {
             autosaved_at: RwSignal::new(None),
             running: RwSignal::new(false),
             cancel_requested: RwSignal::new(false),
-            run_id: RwSignal::new(0),
+            origin: RwSignal::new(None),
+            pending_k: StoredValue::new(None),
+            webgpu_failed: StoredValue::new(None),
+            probe_seq: StoredValue::new(Default::default()),
+            foreign_work: StoredValue::new(Default::default()),
+            keeper: StoredValue::new(Default::default()),
+            warmup: StoredValue::new(Default::default()),
             offer_cpu: RwSignal::new(false),
             notice: RwSignal::new(None),
             color_mode: RwSignal::new(ColorMode::default()),

@@ -2,21 +2,18 @@
 //!
 //! The browser compiles wasm in two tiers: a quick baseline first, then
 //! optimised code for the functions that turn out hot. A first epoch on the
-//! CPU ran at about 110,000 samples/s, a second one in the same page at
-//! 170,000 to 185,000 (batch 256, all of MNIST): the first paid for running
-//! in baseline code until the matrix kernels were recompiled. A few training
+//! CPU ran markedly slower than a second one in the same page: the first paid
+//! for running in baseline code until the matrix kernels were recompiled
+//! (figures: docs/performance.md). A few training
 //! steps on the test images, soon after the page is ready, get that
 //! recompilation done before the visitor presses Train. The throwaway network
 //! then records the signatures of a thousand test images and clusters them,
 //! so the clustering code is recompiled too: the clustering workers run the
-//! page's compiled module and start from what it has recompiled (measured,
-//! alternating builds: the clustering after training went from a median of
-//! 1,034 to 914 ms). When WebGPU would train, only the clustering part runs
+//! page's compiled module and start from what it has recompiled (measured
+//! faster on alternating builds). When WebGPU would train, only the clustering part runs
 //! (the clustering is on the CPU whatever trains), with an untrained network;
 //! the training part waits until the visitor ticks `force-cpu`. A run that
 //! starts meanwhile stops either.
-
-use std::cell::Cell;
 
 use burn::tensor::Device;
 use leptos::prelude::*;
@@ -34,11 +31,10 @@ use super::browser::{now_ms, sleep_ms, yield_now};
 use super::state::AppState;
 
 /// Steps of the default network at batch 256 (three passes over MNIST's test
-/// split, about 0.5 s): measured, the first epoch then ran at 150,000 to
-/// 170,000 samples/s, about 110,000 with none. One pass (40 steps) was enough
-/// until a change elsewhere in the code moved which functions the browser had
-/// recompiled by then: with WebGPU present and the CPU forced, the epoch fell
-/// to 97,000-137,000 (all at full speed with `--js-flags=--no-liftoff`).
+/// split). One pass (40 steps) was enough until a change elsewhere in the
+/// code moved which functions the browser had recompiled by then, and the
+/// first epoch fell back towards its unwarmed speed; three passes hold with
+/// margin (figures: docs/performance.md).
 const WARMUP_STEPS: usize = 120;
 const WARMUP_BATCH: usize = 256;
 /// Test images whose signatures the warm-up clusters: every K-means and
@@ -52,11 +48,13 @@ const SETTLE_MS: i32 = 300;
 /// Give up waiting for a usable page after this long.
 const WAIT_LIMIT_MS: f64 = 60_000.0;
 
-thread_local! {
-    // Whether a warm-up is under way, or the training one done: once per page.
-    static CLAIMED: Cell<bool> = const { Cell::new(false) };
-    // Whether the clustering part is done (by either kind of warm-up).
-    static CLUSTERING_WARMED: Cell<bool> = const { Cell::new(false) };
+/// Which warm-ups are under way or done, once per page (kept in `AppState::warmup`).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Claims {
+    /// A warm-up is under way, or the training one is done.
+    claimed: bool,
+    /// The clustering part is done (by either kind of warm-up).
+    clustering_warmed: bool,
 }
 
 /// Warm up once the page is ready or idle (the training part only if the CPU
@@ -72,15 +70,15 @@ pub fn install(state: AppState) {
 }
 
 fn start(state: AppState) {
-    if CLAIMED.with(Cell::get) {
+    if state.warmup.with_value(|w| w.claimed) {
         return;
     }
-    CLAIMED.with(|c| c.set(true));
+    state.warmup.update_value(|w| w.claimed = true);
     leptos::task::spawn_local(async move {
         let warmed = wait_and_warm(state).await;
         if !warmed {
             // Training not warmed (WebGPU would train, or a run came first): a later tick of `force-cpu` may try again.
-            CLAIMED.with(|c| c.set(false));
+            state.warmup.update_value(|w| w.claimed = false);
         }
     });
 }
@@ -103,7 +101,7 @@ async fn wait_and_warm(state: AppState) -> bool {
     // here, and the `start` a later tick makes finds the claim free. (A tick
     // during the probe once found the claim taken and was lost, and the run
     // that followed trained in baseline code.)
-    if !backend::cpu_would_train(|| state.force_cpu.get_untracked()).await {
+    if !backend::cpu_would_train(state).await {
         // An untrained network's signatures exercise the same code.
         if let Some(model) = untrained_network(state) {
             warm_clustering_once(state, &model).await;
@@ -173,7 +171,7 @@ fn untrained_network(state: AppState) -> Option<Network> {
 /// through `model`, then the clustering sweep of every layer, a step per
 /// task. `None` when a run began first or something could not start.
 async fn warm_clustering_once(state: AppState, model: &Network) -> Option<()> {
-    if CLUSTERING_WARMED.with(Cell::get) {
+    if state.warmup.with_value(|w| w.clustering_warmed) {
         return Some(());
     }
     let started = now_ms();
@@ -198,7 +196,7 @@ async fn warm_clustering_once(state: AppState, model: &Network) -> Option<()> {
             }
         }
     }
-    CLUSTERING_WARMED.with(|c| c.set(true));
+    state.warmup.update_value(|w| w.clustering_warmed = true);
     let ms = now_ms() - started;
     state.timings.update(|t| t.warmup_clustering_ms = Some(ms));
     Some(())

@@ -8,16 +8,12 @@
 //! clustering) and end with it. If they cannot start or one fails, the runner
 //! clusters in the page as before: slower, same results.
 //!
-//! Tried and left out: recording the signatures on the workers too. At 10,000
-//! images the pass takes 16-24 ms in the page. On two workers it took 37 ms
-//! (each worker's first run of the pass is in V8's baseline code, and the
-//! answers are copied and decoded), and sending them the images while the
-//! network trained slowed the training. Tried again with the page recording
-//! the first half and one worker the second, the worker holding its images
-//! (as lists of their non-zero pixels) since the start of the run and having
-//! run the whole job once on a stand-in network meanwhile: the worker's half
-//! still took 14-18 ms, and the signatures 26-46 ms against 16-24 in the page
-//! alone (A/B, 4 runs each), with the clustering after it slower too.
+//! Tried and left out: recording the signatures on the workers too. It was
+//! slower than the page alone, both on two workers (each worker's first run
+//! of the pass is in V8's baseline code, and the answers are copied and
+//! decoded; sending them the images while the network trained slowed the
+//! training) and split between the page and one pre-warmed worker (figures:
+//! docs/performance.md).
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -45,7 +41,8 @@ const MAX_WORKERS: u32 = 4;
 const SHARES_PER_WORKER: usize = 2;
 
 thread_local! {
-    /// The worker side: what a worker was sent (unused in the page).
+    /// The worker side: what a worker was sent (unused in the page). A worker
+    /// has no page and no `AppState`; its jobs arrive through `pool_job`.
     static RUNNER: RefCell<JobRunner> = RefCell::new(JobRunner::new());
 }
 
@@ -217,8 +214,8 @@ impl WorkerPool {
                         _ => false,
                     };
                     if !acknowledges_data {
-                        // The worker's next job first: reading and merging a
-                        // silhouette share takes the page 10-20 ms it need not wait for.
+                        // The worker's next job first: it need not wait while
+                        // the page reads and merges a silhouette share.
                         if let Some(busy) = busy.get_mut(worker) {
                             *busy = false;
                         }

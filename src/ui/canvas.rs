@@ -16,7 +16,7 @@ use crate::charts::ChartError;
 /// Draws a chart in a task of its own, after the one that asked for it.
 ///
 /// A finished run changes every view at once; drawn in that same task, the
-/// charts held the page for 150 to 250 ms. Each chart's effect tracks what it
+/// charts held the page in one long task. Each chart's effect tracks what it
 /// depends on, then hands the drawing to `run`: the browser can paint and
 /// handle input between charts. A newer request supersedes one not yet run.
 #[derive(Clone, Default)]

@@ -65,10 +65,10 @@ pub fn ConfigForm() -> impl IntoView {
     // Apply the draft whenever it is valid.
     Effect::new(move |_| {
         let draft = state.draft.get();
-        if let Ok(config) = draft.parse(|c| training_images(state, c)) {
-            if state.config.with_untracked(|c| *c != config) {
-                state.config.set(config);
-            }
+        if let Ok(config) = draft.parse(|c| training_images(state, c))
+            && state.config.with_untracked(|c| *c != config)
+        {
+            state.config.set(config);
         }
     });
 

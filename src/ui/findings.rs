@@ -25,8 +25,7 @@ const CHART_CSS_PX: f64 = 220.0;
 /// Height of one signature strip in the profile chart.
 const STRIP_CSS_PX: f64 = 24.0;
 /// Silhouette distances per step of the pair finding: MNIST's 4s and 8s are
-/// about 2 million pairs a layer, so 20 steps; on the demo page the whole
-/// finding then took 35 to 80 ms once the code was optimised (2026-11-30).
+/// about 2 million pairs a layer, so 20 steps, each well under a frame.
 const PAIR_PAIRS_PER_STEP: u64 = 200_000;
 
 fn fmt2(v: Option<f64>) -> String {
@@ -112,9 +111,8 @@ fn PairFinding() -> impl IntoView {
         state.results.with(|r| r.as_ref().and_then(|r| resolve_pair(wanted, r.config.dataset, &r.classes)))
     });
     // A step per task (see `PairFindingJob`): made at once, the finding held
-    // the first screen for a quarter of a second (MNIST's 3s and 8s, in
-    // unoptimised code; 35 to 80 ms later on). A newer pair or run supersedes
-    // one still being compared.
+    // the first screen in one long task. A newer pair or run supersedes one
+    // still being compared.
     let finding = RwSignal::new(None::<Result<PairFinding, String>>);
     let generation = Rc::new(Cell::new(0u64));
     Effect::new(move |_| {

@@ -40,6 +40,9 @@ pub fn App() -> impl IntoView {
         crate::app::ensure_dataset(state, kind);
     });
 
+    // On a phone the settings fold behind one button, so the drawing pad comes first.
+    let settings_open = RwSignal::new(false);
+
     view! {
         <header class="top">
             <h1>"sigpath"</h1>
@@ -49,10 +52,17 @@ pub fn App() -> impl IntoView {
         <ErrorBanner/>
         <ProgressBar/>
         <main class="layout">
-            <aside class="panel config">
-                <ConfigForm/>
-                <TrainControls/>
-                <share::SharePanel/>
+            <aside class="panel config" class:open=move || settings_open.get()>
+                <button type="button" class="config-toggle" data-testid="config-toggle"
+                    aria-expanded=move || settings_open.get().to_string() aria-controls="config-body"
+                    on:click=move |_| settings_open.update(|open| *open = !*open)>
+                    {move || if settings_open.get() { "Hide the settings" } else { "Settings, training and sharing" }}
+                </button>
+                <div class="config-body" id="config-body">
+                    <ConfigForm/>
+                    <TrainControls/>
+                    <share::SharePanel/>
+                </div>
             </aside>
             <div class="main-column">
                 <TrainingPanel/>

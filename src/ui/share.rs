@@ -4,13 +4,12 @@
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::app::persist::{self, Keeping};
+use crate::app::persist;
 use crate::app::state::AppState;
 
 #[component]
 pub fn SharePanel() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let keeping = expect_context::<Keeping>();
     // The link stays on screen once asked for, so it can be copied by hand too.
     let link_shown = RwSignal::new(false);
     let has_results = move || state.results.with(Option::is_some);
@@ -44,8 +43,8 @@ pub fn SharePanel() -> impl IntoView {
     view! {
         <section class="panel share" aria-label="Share and save">
             <h2>"Share and save"</h2>
-            <p class="hint" data-testid="experiment-origin" hidden=move || keeping.shown.with(Option::is_none)>
-                {move || keeping.shown.get().unwrap_or_default()}
+            <p class="hint" data-testid="experiment-origin" hidden=move || state.origin.with(Option::is_none)>
+                {move || state.origin.get().unwrap_or_default()}
             </p>
             <div class="share-actions">
                 <button type="button" data-testid="share-button" on:click=on_share

@@ -187,7 +187,7 @@ pub fn DrawPanel() -> impl IntoView {
                 });
             });
         });
-        if let Some(t0) = pad::take_stroke_end() {
+        if let Some(t0) = pad::take_stroke_end(state) {
             let ms = now_ms() - t0;
             state.timings.update(|t| {
                 t.probe_ms = Some(ms);
@@ -282,7 +282,7 @@ pub fn DrawPanel() -> impl IntoView {
                 </div>
                 <div class="probe-readout" node_ref=column>
                     <p class="probe-caption" data-testid="probe-caption">
-                        {move || state.probe_caption.get().filter(|_| has_probe()).unwrap_or_default()}
+                        {move || state.probe_caption.get().unwrap_or_default()}
                     </p>
                     <p class="probe-prediction" data-testid="probe-prediction" aria-live="polite">{prediction}</p>
                     <div class="probe-charts" class:hidden=move || !has_probe()>

@@ -50,8 +50,8 @@ fn with_pad<R>(f: impl FnOnce(&mut Pad) -> R) -> R {
 }
 
 /// The stroke-end time waiting for its probe to be drawn, if that probe is now published.
-pub fn take_stroke_end() -> Option<f64> {
-    let published = probe::published_seq();
+pub fn take_stroke_end(state: AppState) -> Option<f64> {
+    let published = probe::published_seq(state);
     STROKE_END.with(|s| {
         let mut s = s.borrow_mut();
         match *s {
@@ -143,10 +143,10 @@ fn schedule_frame() {
             update();
         }
     });
-    if let Some(window) = web_sys::window() {
-        if window.request_animation_frame(callback.unchecked_ref()).is_err() {
-            with_pad(|pad| pad.frame_pending = false);
-        }
+    if let Some(window) = web_sys::window()
+        && window.request_animation_frame(callback.unchecked_ref()).is_err()
+    {
+        with_pad(|pad| pad.frame_pending = false);
     }
 }
 

@@ -30,10 +30,11 @@ impl Prepared {
         let (k, n_classes) = (clustering.k, r.classes.len());
         let mut counts = vec![0usize; k * n_classes];
         for (&c, &t) in clustering.labels.iter().zip(&r.eval.targets) {
-            if c < k && t < n_classes {
-                if let Some(n) = counts.get_mut(c * n_classes + t) {
-                    *n += 1;
-                }
+            if c < k
+                && t < n_classes
+                && let Some(n) = counts.get_mut(c * n_classes + t)
+            {
+                *n += 1;
             }
         }
         Some(Self {
