@@ -69,6 +69,12 @@ fi
 sigpath_use_wasm_toolchain
 say "wasm toolchain: $route ($(rustc --version))"
 
+# The style checks of scripts/test.sh run on rustup's toolchain.
+if command -v rustup >/dev/null 2>&1 && ! { cargo fmt --version && cargo clippy --version; } >/dev/null 2>&1; then
+  say "adding rustfmt and clippy (rustup)"
+  timeout 300 rustup component add rustfmt clippy || say "rustfmt or clippy could not be added; the style checks will fail"
+fi
+
 # --- Trunk, wasm-bindgen, wasm-opt ------------------------------------------
 if [ "$(trunk --version 2>/dev/null || true)" != "trunk $TRUNK_VERSION" ]; then
   # 0.22 needs a newer rustc than these machines have; --locked avoids a

@@ -11,8 +11,8 @@ fn main() {
     {
         // Calling it once ourselves tells wasm-ld that this program runs its
         // constructors itself. Otherwise every export (each call from JS into
-        // Rust: events, timers, futures) first re-runs all of them, ~0.5 ms a
-        // call, which made training ten times slower in profiles.
+        // Rust: events, timers, futures) first re-runs all of them, which made
+        // training many times slower in profiles.
         unsafe { __wasm_call_ctors() };
         sigpath::app::start();
     }
