@@ -230,7 +230,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for k in results.layers[index].ks() {
             results.layers[index].set_k(Some(k))?;
             let layer = &results.layers[index];
-            let centres = &layer.clustering().centers;
+            let centres = &layer.clustering().centres;
             let in_d = nearest_centre_distances(centres.view(), layer.signatures.view())?;
             let out_d = nearest_centre_distances(centres.view(), foreign.layers[index].values.view())?;
             line.push_str(&format!(" K{k} {:.3}", auroc(&in_d, &out_d).unwrap_or(f64::NAN)));
@@ -243,10 +243,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (index, layer) in results.layers.iter().enumerate() {
         let c = layer.clustering();
         let f = &foreign.layers[index].values;
-        let r_in = radius_normalised(&c.centers, &c.labels, &layer.signatures, &layer.signatures);
-        let r_out = radius_normalised(&c.centers, &c.labels, &layer.signatures, f);
-        let s_in = standardised(&c.centers, &layer.signatures, &layer.signatures);
-        let s_out = standardised(&c.centers, &layer.signatures, f);
+        let r_in = radius_normalised(&c.centres, &c.labels, &layer.signatures, &layer.signatures);
+        let r_out = radius_normalised(&c.centres, &c.labels, &layer.signatures, f);
+        let s_in = standardised(&c.centres, &layer.signatures, &layer.signatures);
+        let s_out = standardised(&c.centres, &layer.signatures, f);
         println!(
             "  {}: distance / cluster RMS radius {:.4}; standardised neurons {:.4}",
             layer.name,
@@ -258,7 +258,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("\nOther detectors on the same signatures (investigation, not used by the page):");
     for (index, layer) in results.layers.iter().enumerate() {
         let f = &foreign.layers[index].values;
-        let c = &layer.clustering().centers;
+        let c = &layer.clustering().centres;
         let (cos_in, cos_out) = (cosine_nearest(c, &layer.signatures), cosine_nearest(c, f));
         let means = class_means(&layer.signatures, &results.eval.targets, results.classes.len());
         let m_in = nearest_centre_distances(means.view(), layer.signatures.view())?;
@@ -302,7 +302,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 auroc(&m_in, &m_out).unwrap_or(f64::NAN),
                 eval_auroc.unwrap_or(f64::NAN)
             );
-            let centres = &layer.clustering().centers;
+            let centres = &layer.clustering().centres;
             let in_d = nearest_centre_distances(centres.view(), held_sigs.layers[index].values.view())?;
             let out_d = nearest_centre_distances(centres.view(), foreign.layers[index].values.view())?;
             let eval_auroc = finding.detector(&format!("centre-{}", layer.name)).and_then(|d| d.auroc);

@@ -1,5 +1,5 @@
-//! Findings helpers: nearest centres and the familiarity verdict, AUROC and
-//! the softmax score, Mahalanobis distance, two-class separability, neuron
+//! Findings helpers: nearest centres, percentile ranks and the verdict,
+//! AUROC, Mahalanobis distance, two-class separability, neuron
 //! profiles, where class structure emerges, the contingency table, and PCA
 //! on degenerate data. Synthetic data with answers known by construction.
 
@@ -7,24 +7,24 @@ use approx::assert_abs_diff_eq;
 use ndarray::{Array2, ArrayView1, array};
 use sigpath::core::analysis::{
     AnalysisError, Contingency, EMERGENCE_NMI_THRESHOLD, LayerJump, Mahalanobis, OOD_VERDICT_THRESHOLD, Pca2,
-    ReferenceDistances, auroc, emergence, emergence_with, familiarity, is_unfamiliar, kmeans, max_softmax_probability,
-    msp_ood_score, nearest_center, neuron_profile, ood_score, percentile_rank, separability, silhouette_score,
+    ReferenceDistances, auroc, emergence, emergence_with, is_unfamiliar, nearest_centre, neuron_profile, ood_score,
+    separability, silhouette_score,
 };
 
 #[test]
-fn nearest_center_returns_index_and_euclidean_distance() {
-    let centers = array![[0.0f32, 0.0], [3.0, 4.0], [10.0, 0.0]];
-    assert_eq!(nearest_center(centers.view(), array![0.5f32, 0.0].view()), Some((0, 0.5)));
-    let (i, d) = nearest_center(centers.view(), array![6.0f32, 8.0].view()).unwrap();
+fn nearest_centre_returns_index_and_euclidean_distance() {
+    let centres = array![[0.0f32, 0.0], [3.0, 4.0], [10.0, 0.0]];
+    assert_eq!(nearest_centre(centres.view(), array![0.5f32, 0.0].view()), Some((0, 0.5)));
+    let (i, d) = nearest_centre(centres.view(), array![6.0f32, 8.0].view()).unwrap();
     assert_eq!(i, 1);
     assert_abs_diff_eq!(d, 5.0, epsilon = 1e-6);
     // Column-major centres work too.
-    let transposed = centers.t().to_owned();
+    let transposed = centres.t().to_owned();
     let fortran = transposed.t();
-    assert_eq!(nearest_center(fortran, array![9.0f32, 0.0].view()), Some((2, 1.0)));
-    assert_eq!(nearest_center(centers.view(), array![1.0f32].view()), None);
-    assert_eq!(nearest_center(Array2::<f32>::zeros((0, 2)).view(), array![1.0f32, 2.0].view()), None);
-    assert_eq!(nearest_center(centers.view(), array![f32::NAN, 2.0].view()), None);
+    assert_eq!(nearest_centre(fortran, array![9.0f32, 0.0].view()), Some((2, 1.0)));
+    assert_eq!(nearest_centre(centres.view(), array![1.0f32].view()), None);
+    assert_eq!(nearest_centre(Array2::<f32>::zeros((0, 2)).view(), array![1.0f32, 2.0].view()), None);
+    assert_eq!(nearest_centre(centres.view(), array![f32::NAN, 2.0].view()), None);
 }
 
 #[test]
@@ -38,7 +38,7 @@ fn percentile_ranks_count_ties_as_half() {
     assert_eq!(reference.percentile_rank(9.0), Some(1.0));
     assert_eq!(reference.percentile_rank(f32::NAN), None);
     assert_eq!(ReferenceDistances::new(vec![]).percentile_rank(1.0), None);
-    assert_eq!(percentile_rank(2.0, &[2.0, 1.0]), Some(0.75));
+    assert_eq!(ReferenceDistances::new(vec![2.0, 1.0]).percentile_rank(2.0), Some(0.75));
 }
 
 #[test]
@@ -51,38 +51,6 @@ fn ood_score_is_the_mean_layer_percentile_and_the_verdict_uses_the_threshold() {
 }
 
 #[test]
-fn familiarity_tells_a_typical_input_from_a_foreign_one() {
-    // Two layers; each clusters two tight groups.
-    let layer1 = Array2::from_shape_fn((200, 3), |(i, j)| {
-        if i < 100 { (i % 10) as f32 * 0.01 } else { 5.0 + ((i + j) % 10) as f32 * 0.01 }
-    });
-    let layer2 = layer1.mapv(|v| v * 2.0);
-    let c1 = kmeans(layer1.view(), 2, 1).unwrap();
-    let c2 = kmeans(layer2.view(), 2, 1).unwrap();
-    let r1 = ReferenceDistances::from_clustering(layer1.view(), &c1).unwrap();
-    let r2 = ReferenceDistances::from_clustering(layer2.view(), &c2).unwrap();
-    assert_eq!(r1.len(), 200);
-    let layers = [(c1.centers.view(), &r1), (c2.centers.view(), &r2)];
-
-    let typical = layer1.row(5).to_vec();
-    let typical2 = layer2.row(5).to_vec();
-    let verdict = familiarity(&layers, &[&typical, &typical2]).unwrap();
-    assert!(!verdict.unfamiliar);
-    assert!(verdict.score < 0.9);
-    assert_eq!(verdict.layers[0].cluster, c1.labels[5]);
-
-    let foreign = [40.0f32, -3.0, 7.0];
-    let foreign2 = [80.0f32, -6.0, 14.0];
-    let verdict = familiarity(&layers, &[&foreign, &foreign2]).unwrap();
-    assert!(verdict.unfamiliar);
-    assert_eq!(verdict.score, 1.0);
-    assert!(verdict.layers.iter().all(|l| l.percentile == 1.0));
-
-    assert!(matches!(familiarity(&layers, &[&foreign]), Err(AnalysisError::LengthMismatch { .. })));
-    assert!(matches!(familiarity(&layers, &[&foreign[..2], &foreign2]), Err(AnalysisError::LengthMismatch { .. })));
-}
-
-#[test]
 fn auroc_of_perfect_reversed_and_tied_detectors() {
     assert_eq!(auroc(&[0.1f32, 0.2], &[0.3f32, 0.9]), Some(1.0));
     assert_eq!(auroc(&[0.3f32, 0.9], &[0.1f32, 0.2]), Some(0.0));
@@ -91,19 +59,6 @@ fn auroc_of_perfect_reversed_and_tied_detectors() {
     assert_eq!(auroc(&[0.0f64, 0.5], &[0.5f64, 1.0]), Some(3.5 / 4.0));
     assert_eq!(auroc::<f32>(&[], &[1.0]), None);
     assert_eq!(auroc(&[f64::NAN], &[1.0]), None);
-}
-
-#[test]
-fn max_softmax_probability_is_stable_and_bounded() {
-    assert_abs_diff_eq!(max_softmax_probability(&[0.0, 0.0, 0.0, 0.0]).unwrap(), 0.25, epsilon = 1e-7);
-    // e^2 / (e^2 + 2) for logits (2, 0, 0).
-    let p = max_softmax_probability(&[2.0, 0.0, 0.0]).unwrap();
-    assert_abs_diff_eq!(f64::from(p), 2f64.exp() / (2f64.exp() + 2.0), epsilon = 1e-6);
-    // Huge logits do not overflow.
-    assert_abs_diff_eq!(max_softmax_probability(&[1000.0, 0.0]).unwrap(), 1.0, epsilon = 1e-7);
-    assert_abs_diff_eq!(msp_ood_score(&[1000.0, 1000.0]).unwrap(), 0.5, epsilon = 1e-7);
-    assert_eq!(max_softmax_probability(&[]), None);
-    assert_eq!(max_softmax_probability(&[1.0, f32::INFINITY]), None);
 }
 
 #[test]

@@ -43,9 +43,9 @@ fn well_separated_blobs_are_recovered_exactly() {
     let c = kmeans(data.view(), 4, 42).unwrap();
     assert!(same_partition(&c.labels, &truth), "labels {:?}", c.labels);
     assert_eq!(c.sizes, vec![50; 4]);
-    assert_eq!(c.centers.dim(), (4, 8));
+    assert_eq!(c.centres.dim(), (4, 8));
     // Each centre is (close to) its blob's centre.
-    for (label, centre) in c.centers.rows().into_iter().enumerate() {
+    for (label, centre) in c.centres.rows().into_iter().enumerate() {
         let blob = truth[c.labels.iter().position(|&l| l == label).unwrap()];
         let expected = axis_centres(4, 8).row(blob).to_owned();
         let err = (&centre - &expected).mapv(f32::abs).fold(0.0f32, |a, &b| a.max(b));
@@ -75,7 +75,7 @@ fn labels_are_nearest_centres_and_inertia_is_their_squared_distance() {
     let mut inertia = 0.0f64;
     for (row, &label) in data.rows().into_iter().zip(&c.labels) {
         let sq: Vec<f64> = c
-            .centers
+            .centres
             .rows()
             .into_iter()
             .map(|centre| row.iter().zip(centre).map(|(&x, &m)| f64::from(x - m).powi(2)).sum())

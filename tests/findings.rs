@@ -59,7 +59,7 @@ fn clustering(centres: Array2<f32>, labels: Vec<usize>, data: &Array2<f32>) -> C
         sizes[l] += 1;
         inertia += row.iter().zip(centres.row(l)).map(|(a, b)| f64::from(a - b).powi(2)).sum::<f64>();
     }
-    Clustering { k, labels, centers: centres, sizes, inertia }
+    Clustering { k, labels, centres, sizes, inertia }
 }
 
 /// A run assembled from given signatures and one clustering per layer.

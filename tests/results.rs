@@ -8,6 +8,7 @@ use sigpath::core::config::ExperimentConfig;
 use sigpath::core::data::idx::{decode_images, decode_labels};
 use sigpath::core::data::subset::select_indices;
 use sigpath::core::data::{ClassSet, LabeledImages, Subset};
+use sigpath::core::findings::emergence_finding;
 use sigpath::core::results::{FileAssembly, ResultsError, RunResults};
 use sigpath::core::share::experiment;
 use sigpath::core::share::link::ViewOptions;
@@ -104,7 +105,7 @@ fn a_run_reports_every_layer_and_follows_k_overrides() {
     results.layers[1].set_k(None).unwrap();
     assert_eq!(results.layers[1].k(), layers[1].k);
     // The sentence names a layer and the NMI figures of this run.
-    let sentence = results.emergence_sentence();
+    let sentence = emergence_finding(&results).sentence;
     let nmi_h2 = format!("{:.2}", layers[1].nmi);
     assert!(sentence.contains(&nmi_h2), "{sentence}");
     assert!(sentence.contains("layer h1") || sentence.contains("layer h2"), "{sentence}");
@@ -144,7 +145,7 @@ fn probing_places_an_input_on_a_path_and_judges_it() {
         assert!(layer.cluster < result.k());
         assert_eq!(result.pca.project(&layer.activations).unwrap(), layer.plane);
         // The path's step is the nearest centre under the K in use, found here by brute force.
-        let centres = &result.clustering().centers;
+        let centres = &result.clustering().centres;
         let distance = |row: &[f32], c: usize| {
             row.iter().zip(centres.row(c)).map(|(a, b)| f64::from(a - b).powi(2)).sum::<f64>().sqrt()
         };
@@ -203,7 +204,7 @@ fn experiment_files_restore_the_same_state() {
     for (mine, theirs) in restored.layers.iter().zip(&results.layers) {
         let c = mine.clustering();
         let expected: f64 = (mine.signatures.rows().into_iter().zip(&c.labels))
-            .map(|(row, &l)| row.iter().zip(c.centers.row(l)).map(|(&x, &y)| f64::from(x - y).powi(2)).sum::<f64>())
+            .map(|(row, &l)| row.iter().zip(c.centres.row(l)).map(|(&x, &y)| f64::from(x - y).powi(2)).sum::<f64>())
             .sum();
         assert!(expected > 0.0);
         approx::assert_relative_eq!(c.inertia, expected, max_relative = 1e-5);

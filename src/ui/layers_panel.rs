@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use crate::app::browser::download;
 use crate::app::state::AppState;
+use crate::core::findings::emergence_finding;
 
 fn fmt_opt(v: Option<f64>) -> String {
     v.map_or_else(|| "undefined".into(), |v| format!("{v:.3}"))
@@ -75,7 +76,7 @@ pub fn LayersPanel() -> impl IntoView {
             <section class="panel layers" aria-label="Clusters per layer">
                 <h2>"Signatures and their clusters"</h2>
                 <p class="finding" data-testid="emergence">
-                    {move || state.results.with(|r| r.as_ref().map(|r| r.emergence_sentence()).unwrap_or_default())}
+                    {move || state.results.with(|r| r.as_ref().map(|r| emergence_finding(r).sentence).unwrap_or_default())}
                 </p>
                 <table class="layer-table" data-testid="layer-table">
                     <thead><tr>

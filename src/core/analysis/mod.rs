@@ -11,7 +11,7 @@
 //! - [`agreement`]: contingency table, purity, NMI, ARI, where classes emerge;
 //! - [`pca`]: 2-D PCA (linfa-linalg's symmetric eigen-solver) that can place
 //!   new inputs;
-//! - [`ood`]: nearest centres, familiarity verdict, AUROC, softmax score;
+//! - [`ood`]: nearest centres, percentile ranks, the unfamiliar verdict, AUROC;
 //! - [`mahalanobis`], [`separability`], [`profile`]: findings helpers.
 
 pub mod agreement;
@@ -33,10 +33,7 @@ pub use agreement::{
 pub use errors::AnalysisError;
 pub use kmeans::{Clustering, FastL2, KMeansSettings, kmeans, kmeans_with};
 pub use mahalanobis::{Mahalanobis, Whitened};
-pub use ood::{
-    Familiarity, LayerFamiliarity, OOD_VERDICT_THRESHOLD, ReferenceDistances, auroc, familiarity, is_unfamiliar,
-    max_softmax_probability, msp_ood_score, nearest_center, ood_score, percentile_rank,
-};
+pub use ood::{OOD_VERDICT_THRESHOLD, ReferenceDistances, auroc, is_unfamiliar, nearest_centre, ood_score};
 pub use pca::Pca2;
 pub use profile::{NeuronProfile, neuron_profile};
 pub use separability::{NeuronDifference, Separability, SeparabilityJob, separability};

@@ -1,7 +1,7 @@
 //! How foreign an input looks: distance to the nearest cluster centre per
 //! layer, ranked against the evaluation set's own distances, combined over
-//! layers into one score; plus the detector metrics the findings panel shows
-//! (AUROC, maximum softmax probability).
+//! layers into one score; plus the metric the findings panel rates its
+//! detectors with (AUROC).
 //!
 //! Combined score rule: at each layer the input's nearest-centre distance is
 //! given its percentile rank among the evaluation signatures' distances to
@@ -13,22 +13,20 @@
 use ndarray::{ArrayView1, ArrayView2};
 use serde::{Deserialize, Serialize};
 
-use super::errors::AnalysisError;
-use super::kernels::{check_point, check_width, checked_standard};
-use super::kmeans::{Clustering, assign, nearest_sq};
+use super::kmeans::nearest_sq;
 
 /// Combined score at or above which an input is called unfamiliar.
 pub const OOD_VERDICT_THRESHOLD: f64 = 0.9;
 
 /// Index of the nearest centre and the Euclidean distance to it. `None` if
 /// there are no centres, the widths differ or the point is not finite.
-pub fn nearest_center(centers: ArrayView2<f32>, point: ArrayView1<f32>) -> Option<(usize, f32)> {
-    if centers.nrows() == 0 || centers.ncols() != point.len() || point.iter().any(|v| !v.is_finite()) {
+pub fn nearest_centre(centres: ArrayView2<f32>, point: ArrayView1<f32>) -> Option<(usize, f32)> {
+    if centres.nrows() == 0 || centres.ncols() != point.len() || point.iter().any(|v| !v.is_finite()) {
         return None;
     }
-    let centers = centers.as_standard_layout();
+    let centres = centres.as_standard_layout();
     let point = point.as_standard_layout();
-    let (index, sq) = nearest_sq(centers.view(), point.view());
+    let (index, sq) = nearest_sq(centres.view(), point.view());
     sq.is_finite().then(|| (index, sq.sqrt()))
 }
 
@@ -44,15 +42,6 @@ impl ReferenceDistances {
         distances.retain(|d| d.is_finite());
         distances.sort_by(f32::total_cmp);
         Self { sorted: distances }
-    }
-
-    /// Every point's Euclidean distance to its nearest centre of `clustering`.
-    pub fn from_clustering(data: ArrayView2<f32>, clustering: &Clustering) -> Result<Self, AnalysisError> {
-        let data = checked_standard(data)?;
-        check_width(clustering.centers.ncols(), data.ncols())?;
-        let centers = clustering.centers.as_standard_layout();
-        let (_, sq) = assign(data.view(), centers.view());
-        Ok(Self::new(sq.into_iter().map(f32::sqrt).collect()))
     }
 
     pub fn len(&self) -> usize {
@@ -79,12 +68,6 @@ impl ReferenceDistances {
     }
 }
 
-/// Percentile rank of `value` in an unsorted reference (see
-/// [`ReferenceDistances::percentile_rank`]).
-pub fn percentile_rank(value: f32, reference: &[f32]) -> Option<f64> {
-    ReferenceDistances::new(reference.to_vec()).percentile_rank(value)
-}
-
 /// Mean of the per-layer percentile ranks (non-finite ones ignored), in
 /// [0, 1]; `None` with no usable layer.
 pub fn ood_score(layer_percentiles: &[f64]) -> Option<f64> {
@@ -98,51 +81,6 @@ pub fn ood_score(layer_percentiles: &[f64]) -> Option<f64> {
 /// The verdict for a combined score.
 pub fn is_unfamiliar(score: f64) -> bool {
     score >= OOD_VERDICT_THRESHOLD
-}
-
-/// One layer of a familiarity verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct LayerFamiliarity {
-    pub cluster: usize,
-    pub distance: f32,
-    pub percentile: f64,
-}
-
-/// How familiar one input looks, layer by layer and overall.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Familiarity {
-    pub layers: Vec<LayerFamiliarity>,
-    pub score: f64,
-    pub unfamiliar: bool,
-}
-
-/// Familiarity of one signature (one slice per layer) against each layer's
-/// chosen centres and reference distances.
-pub fn familiarity(
-    layers: &[(ArrayView2<f32>, &ReferenceDistances)],
-    signature: &[&[f32]],
-) -> Result<Familiarity, AnalysisError> {
-    if layers.len() != signature.len() {
-        return Err(AnalysisError::LengthMismatch {
-            what: "signature layers",
-            expected: layers.len(),
-            found: signature.len(),
-        });
-    }
-    if layers.is_empty() {
-        return Err(AnalysisError::EmptyData);
-    }
-    let mut out = Vec::with_capacity(layers.len());
-    for ((centers, reference), values) in layers.iter().zip(signature) {
-        check_point(values, centers.ncols())?;
-        let (cluster, distance) =
-            nearest_center(centers.view(), ArrayView1::from(*values)).ok_or(AnalysisError::EmptyData)?;
-        let percentile = reference.percentile_rank(distance).ok_or(AnalysisError::EmptyData)?;
-        out.push(LayerFamiliarity { cluster, distance, percentile });
-    }
-    let percentiles: Vec<f64> = out.iter().map(|l| l.percentile).collect();
-    let score = ood_score(&percentiles).ok_or(AnalysisError::EmptyData)?;
-    Ok(Familiarity { layers: out, score, unfamiliar: is_unfamiliar(score) })
 }
 
 /// Area under the ROC curve of a detector whose higher scores mean "more
@@ -177,21 +115,4 @@ pub fn auroc<T: Copy + Into<f64>>(in_scores: &[T], out_scores: &[T]) -> Option<f
     let n_out = out_scores.len() as f64;
     let n_in = in_scores.len() as f64;
     Some((rank_sum_out - n_out * (n_out + 1.0) / 2.0) / (n_out * n_in))
-}
-
-/// Maximum softmax probability of a logit vector (numerically stable);
-/// `None` for an empty or non-finite vector.
-pub fn max_softmax_probability(logits: &[f32]) -> Option<f32> {
-    if logits.is_empty() || logits.iter().any(|v| !v.is_finite()) {
-        return None;
-    }
-    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let denom: f64 = logits.iter().map(|&v| f64::from(v - max).exp()).sum();
-    Some((1.0 / denom) as f32)
-}
-
-/// Foreignness from the softmax: 1 − maximum softmax probability (higher =
-/// more foreign, as the other detectors).
-pub fn msp_ood_score(logits: &[f32]) -> Option<f32> {
-    max_softmax_probability(logits).map(|p| 1.0 - p)
 }

@@ -52,13 +52,19 @@ pub struct LayerInfo {
 
 /// The hidden layers a configuration yields, without building the network.
 pub fn layer_plan(config: &ExperimentConfig) -> Vec<LayerInfo> {
+    hidden_layers(config.arch, &config.hidden)
+}
+
+/// The hidden layers of `arch` whose dense layers have `widths` (the CNN has
+/// one dense layer: the last width); the one place layers are named.
+fn hidden_layers(arch: Arch, widths: &[usize]) -> Vec<LayerInfo> {
     let info = |name: String, width: usize| LayerInfo { name, width };
-    match config.arch {
-        Arch::Mlp => config.hidden.iter().enumerate().map(|(i, &width)| info(format!("h{}", i + 1), width)).collect(),
+    match arch {
+        Arch::Mlp => widths.iter().enumerate().map(|(i, &width)| info(format!("h{}", i + 1), width)).collect(),
         Arch::Cnn => vec![
             info("conv1".into(), cnn::CONV1_WIDTH),
             info("conv2".into(), cnn::CONV2_WIDTH),
-            info("fc".into(), config.hidden.last().copied().unwrap_or(0)),
+            info("fc".into(), widths.last().copied().unwrap_or(0)),
         ],
     }
 }
@@ -118,17 +124,8 @@ impl Network {
     /// The hidden layers, in forward order.
     pub fn layers(&self) -> Vec<LayerInfo> {
         match self {
-            Network::Mlp(net) => net
-                .widths()
-                .into_iter()
-                .enumerate()
-                .map(|(i, width)| LayerInfo { name: format!("h{}", i + 1), width })
-                .collect(),
-            Network::Cnn(net) => vec![
-                LayerInfo { name: "conv1".into(), width: cnn::CONV1_WIDTH },
-                LayerInfo { name: "conv2".into(), width: cnn::CONV2_WIDTH },
-                LayerInfo { name: "fc".into(), width: net.dense_width() },
-            ],
+            Network::Mlp(net) => hidden_layers(Arch::Mlp, &net.widths()),
+            Network::Cnn(net) => hidden_layers(Arch::Cnn, &[net.dense_width()]),
         }
     }
 

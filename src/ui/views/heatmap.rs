@@ -46,7 +46,7 @@ impl Prepared {
             .into_iter()
             .zip(&clustering.labels)
             .map(|(row, &c)| {
-                let Some(centre) = (c < clustering.centers.nrows()).then(|| clustering.centers.row(c)) else {
+                let Some(centre) = (c < clustering.centres.nrows()).then(|| clustering.centres.row(c)) else {
                     return f32::NAN;
                 };
                 row.iter().zip(centre.iter()).map(|(a, b)| (a - b) * (a - b)).sum::<f32>().sqrt()

@@ -72,7 +72,7 @@ pub struct Clustering {
     /// Cluster of every point, `0..k`; always the nearest centre.
     pub labels: Vec<usize>,
     /// `[k, width]`.
-    pub centers: Array2<f32>,
+    pub centres: Array2<f32>,
     /// Points per cluster. A cluster can be empty only when the data has fewer
     /// distinct points than K (e.g. dead ReLU layers).
     pub sizes: Vec<usize>,
@@ -88,17 +88,17 @@ struct ClusteringParts {
     k: usize,
     labels: Vec<u32>,
     width: usize,
-    centers: Vec<f32>,
+    centres: Vec<f32>,
     sizes: Vec<usize>,
     inertia: f64,
 }
 
 impl From<Clustering> for ClusteringParts {
     fn from(c: Clustering) -> Self {
-        let width = c.centers.ncols();
-        let centers = c.centers.iter().copied().collect();
+        let width = c.centres.ncols();
+        let centres = c.centres.iter().copied().collect();
         let labels = c.labels.iter().map(|&l| l as u32).collect();
-        ClusteringParts { k: c.k, labels, width, centers, sizes: c.sizes, inertia: c.inertia }
+        ClusteringParts { k: c.k, labels, width, centres, sizes: c.sizes, inertia: c.inertia }
     }
 }
 
@@ -110,13 +110,13 @@ impl TryFrom<ClusteringParts> for Clustering {
         if p.sizes.len() != p.k || labels.iter().any(|&l| l >= p.k) || p.sizes.iter().sum::<usize>() != labels.len() {
             return Err(AnalysisError::Message(format!("a clustering for K = {} does not add up", p.k)));
         }
-        let found = p.centers.len();
-        let centers = Array2::from_shape_vec((p.k, p.width), p.centers).map_err(|_| AnalysisError::LengthMismatch {
+        let found = p.centres.len();
+        let centres = Array2::from_shape_vec((p.k, p.width), p.centres).map_err(|_| AnalysisError::LengthMismatch {
             what: "cluster centres",
             expected: p.k.saturating_mul(p.width),
             found,
         })?;
-        Ok(Clustering { k: p.k, labels, centers, sizes: p.sizes, inertia: p.inertia })
+        Ok(Clustering { k: p.k, labels, centres, sizes: p.sizes, inertia: p.inertia })
     }
 }
 
@@ -128,7 +128,7 @@ impl Clustering {
 
     /// Nearest centre of a new signature and the Euclidean distance to it.
     pub fn nearest(&self, point: ArrayView1<f32>) -> Option<(usize, f32)> {
-        crate::core::analysis::ood::nearest_center(self.centers.view(), point)
+        crate::core::analysis::ood::nearest_centre(self.centres.view(), point)
     }
 }
 
@@ -183,8 +183,8 @@ pub fn kmeans_with(
             .init_method(KMeansInit::KMeansPlusPlus)
             .fit(&sample_set)
             .map_err(|e| AnalysisError::KMeans(e.to_string()))?;
-        let centers = model.centroids().clone();
-        let (labels, sq_dists) = assign(sample.view(), centers.view());
+        let centres = model.centroids().clone();
+        let (labels, sq_dists) = assign(sample.view(), centres.view());
         let empty = k - count_sizes(&labels, k).iter().filter(|&&s| s > 0).count();
         let inertia: f64 = sq_dists.iter().map(|&d| f64::from(d)).sum();
         let better = match &best {
@@ -192,31 +192,31 @@ pub fn kmeans_with(
             Some((best_empty, best_inertia, _)) => (empty, inertia) < (*best_empty, *best_inertia),
         };
         if better {
-            best = Some((empty, inertia, centers));
+            best = Some((empty, inertia, centres));
         }
     }
-    let Some((_, _, mut centers)) = best else {
+    let Some((_, _, mut centres)) = best else {
         return Err(AnalysisError::KMeans("no restart ran".into()));
     };
     if max_iterations > screen_iterations {
-        centers = continue_fit(&sample_set, centers, k, seed, tolerance, max_iterations - screen_iterations)?;
+        centres = continue_fit(&sample_set, centres, k, seed, tolerance, max_iterations - screen_iterations)?;
     }
 
     if sampled && settings.refine_iterations > 0 {
         let full_set = DatasetBase::from(data.view());
-        centers = continue_fit(&full_set, centers, k, seed, tolerance, settings.refine_iterations)?;
+        centres = continue_fit(&full_set, centres, k, seed, tolerance, settings.refine_iterations)?;
     }
 
-    let (labels, sq_dists) = assign(data.view(), centers.view());
+    let (labels, sq_dists) = assign(data.view(), centres.view());
     let sizes = count_sizes(&labels, k);
     let inertia = sq_dists.iter().map(|&d| f64::from(d)).sum();
-    Ok(Clustering { k, labels, centers, sizes, inertia })
+    Ok(Clustering { k, labels, centres, sizes, inertia })
 }
 
 /// More linfa iterations started from given centres.
 fn continue_fit(
     set: &DatasetBase<ArrayView2<f32>, ndarray::Array1<()>>,
-    centers: Array2<f32>,
+    centres: Array2<f32>,
     k: usize,
     seed: u64,
     tolerance: f32,
@@ -226,7 +226,7 @@ fn continue_fit(
         .n_runs(1)
         .tolerance(tolerance)
         .max_n_iterations(iterations)
-        .init_method(KMeansInit::Precomputed(centers))
+        .init_method(KMeansInit::Precomputed(centres))
         .fit(set)
         .map_err(|e| AnalysisError::KMeans(e.to_string()))?;
     Ok(model.centroids().clone())
@@ -234,11 +234,11 @@ fn continue_fit(
 
 /// Nearest centre (ties: lowest index) and squared distance of every row.
 /// Both views must be in standard layout with equal widths.
-pub(crate) fn assign(data: ArrayView2<f32>, centers: ArrayView2<f32>) -> (Vec<usize>, Vec<f32>) {
+pub(crate) fn assign(data: ArrayView2<f32>, centres: ArrayView2<f32>) -> (Vec<usize>, Vec<f32>) {
     let mut labels = Vec::with_capacity(data.nrows());
     let mut sq_dists = Vec::with_capacity(data.nrows());
     for row in data.rows() {
-        let (label, d) = nearest_sq(centers, row);
+        let (label, d) = nearest_sq(centres, row);
         labels.push(label);
         sq_dists.push(d);
     }
@@ -246,13 +246,13 @@ pub(crate) fn assign(data: ArrayView2<f32>, centers: ArrayView2<f32>) -> (Vec<us
 }
 
 /// Index and squared distance of the nearest centre (`(0, inf)` with no centres).
-pub(crate) fn nearest_sq(centers: ArrayView2<f32>, point: ArrayView1<f32>) -> (usize, f32) {
+pub(crate) fn nearest_sq(centres: ArrayView2<f32>, point: ArrayView1<f32>) -> (usize, f32) {
     let mut best = (0, f32::INFINITY);
     let point_slice = point.as_slice();
-    for (c, center) in centers.rows().into_iter().enumerate() {
-        let d = match (center.as_slice(), point_slice) {
+    for (c, centre) in centres.rows().into_iter().enumerate() {
+        let d = match (centre.as_slice(), point_slice) {
             (Some(a), Some(b)) => squared_l2(a, b),
-            _ => center.iter().zip(point.iter()).map(|(&p, &q)| (p - q) * (p - q)).sum(),
+            _ => centre.iter().zip(point.iter()).map(|(&p, &q)| (p - q) * (p - q)).sum(),
         };
         if d < best.1 {
             best = (c, d);
