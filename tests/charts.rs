@@ -396,6 +396,148 @@ fn view_zoom_keeps_the_anchor_and_clamps_to_the_data() {
     assert!(ViewRect::fit(&[[f32::NAN, 0.0]], 0.05).is_none());
 }
 
+// ---------------------------------------------------------------- viewport
+
+/// A scatter's viewport: a 401 × 301 px plot showing `view` of the data (0..100, -50..50).
+fn viewport(view: ViewRect) -> viewport::Viewport {
+    viewport::Viewport {
+        drawn: PlotFrame { plot: PxRect::new(40, 20, 441, 321), view },
+        full: ViewRect::new(0.0, 100.0, -50.0, 50.0),
+    }
+}
+
+fn close(a: ViewRect, b: ViewRect) -> bool {
+    [(a.x_min, b.x_min), (a.x_max, b.x_max), (a.y_min, b.y_min), (a.y_max, b.y_max)]
+        .iter()
+        .all(|(p, q)| (p - q).abs() < 1e-9)
+}
+
+#[test]
+fn viewport_zoom_keeps_the_point_under_the_pointer_and_stays_inside_the_data() {
+    let vp = viewport(ViewRect::new(0.0, 100.0, -50.0, 50.0));
+    // The wheel: the data under the pointer is under it after the zoom too.
+    let pointer_px = (120.0, 250.0);
+    let before = vp.drawn.to_data(pointer_px.0, pointer_px.1);
+    let zoomed = vp.zoom(2.0, Some(pointer_px));
+    assert!((zoomed.width() - 50.0).abs() < 1e-9 && (zoomed.height() - 50.0).abs() < 1e-9);
+    let after = PlotFrame { view: zoomed, ..vp.drawn }.to_data(pointer_px.0, pointer_px.1);
+    assert!((after.0 - before.0).abs() < 1e-9 && (after.1 - before.1).abs() < 1e-9, "{before:?} {after:?}");
+    // Keys and buttons zoom about the centre: in a step, out a step, back where it was.
+    let inner = viewport(ViewRect::new(20.0, 60.0, -10.0, 30.0));
+    let zoomed_in = inner.zoom(viewport::ZOOM_STEP, None);
+    assert!(close(
+        zoomed_in,
+        ViewRect::new(40.0 - 40.0 / 3.0, 40.0 + 40.0 / 3.0, 10.0 - 40.0 / 3.0, 10.0 + 40.0 / 3.0)
+    ));
+    let back = viewport(zoomed_in).zoom(1.0 / viewport::ZOOM_STEP, None);
+    assert!(close(back, inner.drawn.view), "{back:?}");
+    // Zoom steps start from the view last drawn (two presses before a redraw are one).
+    assert_eq!(inner.zoom(viewport::ZOOM_STEP, None), zoomed_in);
+    // Out past everything: the full view, which is then no zoom to keep.
+    let out = inner.zoom(1.0 / 100.0, Some((400.0, 30.0)));
+    assert_eq!(out, vp.full);
+    assert_eq!(viewport::zoom_to_keep(Some(out), Some(vp.full)), None);
+    assert_eq!(viewport::zoom_to_keep(Some(zoomed_in), Some(vp.full)), Some(zoomed_in));
+    assert_eq!(viewport::zoom_to_keep(Some(zoomed_in), None), Some(zoomed_in));
+    assert_eq!(viewport::zoom_to_keep(None, Some(vp.full)), None);
+    // In without end: down to a thousandth of the full span, around the pointer.
+    let mut v = vp;
+    for _ in 0..50 {
+        v = viewport(v.zoom(10.0, Some(pointer_px)));
+    }
+    assert!((v.drawn.view.width() - 0.1).abs() < 1e-9 && (v.drawn.view.height() - 0.1).abs() < 1e-9);
+    let (view, full) = (v.drawn.view, vp.full);
+    assert!(
+        view.x_min >= full.x_min && view.x_max <= full.x_max && view.y_min >= full.y_min && view.y_max <= full.y_max
+    );
+}
+
+#[test]
+fn viewport_keys_pan_by_a_tenth_zoom_by_a_step_and_reset() {
+    use viewport::ViewKey;
+    let pan = |key: &str| match ViewKey::from_key(key) {
+        Some(ViewKey::Pan { x_frac, y_frac }) => (x_frac, y_frac),
+        other => panic!("{key}: {other:?}"),
+    };
+    assert_eq!(pan("ArrowLeft"), (-0.1, 0.0));
+    assert_eq!(pan("ArrowRight"), (0.1, 0.0));
+    // Data y points up: the up arrow shows what is above.
+    assert_eq!(pan("ArrowUp"), (0.0, 0.1));
+    assert_eq!(pan("ArrowDown"), (0.0, -0.1));
+    for key in ["+", "="] {
+        assert_eq!(ViewKey::from_key(key), Some(ViewKey::Zoom(1.5)));
+    }
+    for key in ["-", "_"] {
+        assert_eq!(ViewKey::from_key(key), Some(ViewKey::Zoom(1.0 / 1.5)));
+    }
+    assert_eq!(ViewKey::from_key("0"), Some(ViewKey::Reset));
+    assert_eq!(ViewKey::from_key("Enter"), Some(ViewKey::Follow));
+    assert_eq!(ViewKey::from_key(" "), Some(ViewKey::Follow));
+    assert_eq!(ViewKey::from_key("Escape"), Some(ViewKey::Dismiss));
+    for key in ["a", "Tab", "PageUp", "1", "Home"] {
+        assert_eq!(ViewKey::from_key(key), None, "{key}");
+    }
+
+    // A tenth of the visible span per press, the size unchanged.
+    let vp = viewport(ViewRect::new(20.0, 60.0, -10.0, 30.0));
+    let (x_frac, y_frac) = pan("ArrowRight");
+    assert!(close(vp.pan_by_frac(x_frac, y_frac), ViewRect::new(24.0, 64.0, -10.0, 30.0)));
+    let (x_frac, y_frac) = pan("ArrowDown");
+    assert!(close(vp.pan_by_frac(x_frac, y_frac), ViewRect::new(20.0, 60.0, -14.0, 26.0)));
+    // Held down, it stops at the edge of the data.
+    let mut v = vp;
+    for _ in 0..30 {
+        v = viewport(v.pan_by_frac(-0.1, 0.1));
+    }
+    assert!(close(v.drawn.view, ViewRect::new(0.0, 40.0, 10.0, 50.0)), "{:?}", v.drawn.view);
+    // The full view does not pan at all.
+    let full = viewport(vp.full);
+    assert_eq!(full.pan_by_frac(0.1, 0.0), vp.full);
+}
+
+#[test]
+fn viewport_drag_waits_for_four_css_pixels_then_follows_the_pointer() {
+    use viewport::{Drag, DragStep};
+    let mut drag = Drag::new((100.0, 100.0));
+    // Within 4 CSS px of the press it is still a click.
+    assert_eq!(drag.step((102.0, 103.0)), None);
+    assert_eq!(drag.step((103.9, 100.0)), None);
+    assert!(!drag.moved());
+    // Then every move pans, measured from the last step (the first from the press).
+    assert_eq!(drag.step((104.0, 100.0)), Some(DragStep { delta_css: (4.0, 0.0), started: true }));
+    assert!(drag.moved());
+    assert_eq!(drag.step((105.0, 101.0)), Some(DragStep { delta_css: (1.0, 1.0), started: false }));
+    // Back near the press, it stays a drag.
+    assert_eq!(drag.step((100.0, 100.0)), Some(DragStep { delta_css: (-5.0, -1.0), started: false }));
+
+    // The content follows the pointer: a quarter of the plot's width (401 px)
+    // right and half its height (301 px) up shows what lies a quarter span
+    // left and half a span below.
+    let vp = viewport(ViewRect::new(40.0, 60.0, 0.0, 10.0));
+    let moved = vp.drag(vp.drawn.view, (401.0 / 4.0, -301.0 / 2.0));
+    assert!(close(moved, ViewRect::new(35.0, 55.0, -5.0, 5.0)), "{moved:?}");
+    // Steps add up from the newest view, not the one drawn.
+    let twice = vp.drag(moved, (401.0 / 4.0, -301.0 / 2.0));
+    assert!(close(twice, ViewRect::new(30.0, 50.0, -10.0, 0.0)), "{twice:?}");
+    // And stop at the edge of the data.
+    let far = vp.drag(vp.drawn.view, (1e6, 1e6));
+    assert!(close(far, ViewRect::new(0.0, 20.0, 40.0, 50.0)), "{far:?}");
+}
+
+#[test]
+fn viewport_wheel_notch_zooms_by_about_a_sixth() {
+    use viewport::wheel_zoom_factor;
+    // Pixel mode: a notch of 100 px down zooms out, up zooms in, by the same step.
+    let out = wheel_zoom_factor(100.0, 0);
+    assert!((out - (-0.15f64).exp()).abs() < 1e-12);
+    assert!((1.0 / out - 1.16).abs() < 0.01);
+    assert!((wheel_zoom_factor(-100.0, 0) * out - 1.0).abs() < 1e-12);
+    // Lines are 33 px, pages 400 px.
+    assert!((wheel_zoom_factor(3.0, 1) - wheel_zoom_factor(99.0, 0)).abs() < 1e-12);
+    assert!((wheel_zoom_factor(1.0, 2) - wheel_zoom_factor(400.0, 0)).abs() < 1e-12);
+    assert_eq!(wheel_zoom_factor(0.0, 0), 1.0);
+}
+
 #[test]
 fn nearest_point_matches_brute_force_and_respects_the_distance() {
     let (points, _) = random_points(3000, 11);

@@ -18,8 +18,8 @@
 //! let area = CanvasBackend::with_canvas_object(canvas).unwrap().into_drawing_area();
 //! let geo = draw_scatter(&area, &data, &ScatterOptions { scale: ratio, view, ..Default::default() })?;
 //! // pointer move: nearest_point(&index, &geo.frame, ev.offset_x() as f64 * ratio, ev.offset_y() as f64 * ratio, 6.0 * ratio)
-//! // wheel: view = geo.frame.view.zoom(f, ax, ay).clamp_to(&full_view, 1e-3) with (ax, ay) = geo.frame.to_data(px, py)
-//! // drag:  let (dx, dy) = geo.frame.px_delta_to_data(dpx, dpy); view = view.pan(dx, dy).clamp_to(&full_view, 1e-3)
+//! // wheel: view = Viewport { drawn: geo.frame, full }.zoom(wheel_zoom_factor(dy, mode), Some((px, py)))
+//! // drag:  view = Viewport { drawn: geo.frame, full }.drag(view, (dpx, dpy))   (see [`viewport`])
 //! ```
 //!
 //! Text: without plotters' `ttf` feature the SVG and canvas backends draw text
@@ -39,6 +39,7 @@ pub mod scores;
 pub mod signature;
 pub mod silhouette;
 pub mod training;
+pub mod viewport;
 
 pub use contingency::{ContingencyData, ContingencyGeometry, ContingencyOptions, ContingencyShade, draw_contingency};
 pub use errors::ChartError;

@@ -9,14 +9,15 @@ use leptos::prelude::*;
 use crate::app::browser::now_ms;
 use crate::app::state::AppState;
 use crate::charts::palette;
-use crate::charts::{
-    PlotFrame, PointIndex, ScatterData, ScatterGeometry, ScatterOptions, ViewRect, draw_scatter, nearest_point,
-};
-use crate::core::results::RunResults;
+use crate::charts::viewport::{Drag, ViewKey, Viewport, ZOOM_STEP, wheel_zoom_factor, zoom_to_keep};
+use crate::charts::{PlotFrame, ScatterData, ScatterGeometry, ScatterOptions, ViewRect, draw_scatter, nearest_point};
 use crate::core::share::link::ColorMode;
 
 use super::super::canvas;
-use super::{Tip, ViewCtx, class_names, css, fit_overlay, layer_title};
+use super::{ViewCtx, css, fit_overlay, layer_title};
+
+mod prepared;
+use prepared::Prepared;
 
 /// CSS height of a scatter.
 const HEIGHT_CSS: f64 = 380.0;
@@ -25,105 +26,11 @@ const PICK_CSS: f64 = 8.0;
 /// Wider reach of the keyboard cross.
 const CROSS_PICK_CSS: f64 = 40.0;
 
-/// A layer's data as the scatter needs it; rebuilt only when the run changes.
-struct Prepared {
-    points: Vec<[f32; 2]>,
-    index: PointIndex,
-    full: ViewRect,
-    clusters: Vec<usize>,
-    k: usize,
-    targets: Vec<usize>,
-    predictions: Vec<usize>,
-    class_values: Vec<u8>,
-    class_names: Vec<String>,
-    test_indices: Vec<usize>,
-    x_desc: String,
-    y_desc: String,
-    title: String,
-}
-
-impl Prepared {
-    fn new(r: &RunResults, index: usize) -> Option<Self> {
-        let layer = r.layers.get(index)?;
-        let points: Vec<[f32; 2]> = layer
-            .plane
-            .rows()
-            .into_iter()
-            .map(|p| [p.get(0).copied().unwrap_or(f32::NAN), p.get(1).copied().unwrap_or(f32::NAN)])
-            .collect();
-        let ratio = layer.pca.explained_variance_ratio();
-        let desc = |i: usize, r: f64| format!("PC {} ({:.0} % of the variance)", i + 1, r * 100.0);
-        Some(Self {
-            index: PointIndex::build(&points),
-            full: ViewRect::fit(&points, 0.04).unwrap_or(ViewRect::new(-1.0, 1.0, -1.0, 1.0)),
-            points,
-            clusters: layer.clustering().labels.clone(),
-            k: layer.k(),
-            targets: r.eval.targets.clone(),
-            predictions: r.eval.predictions.clone(),
-            class_values: r.classes.values().to_vec(),
-            class_names: class_names(r),
-            test_indices: r.eval.test_indices.clone(),
-            x_desc: desc(0, ratio.first().copied().unwrap_or(0.0)),
-            y_desc: desc(1, ratio.get(1).copied().unwrap_or(0.0)),
-            title: layer_title(&layer.name),
-        })
-    }
-
-    /// Category of every image and the legend under a colour mode.
-    fn colouring(&self, mode: ColorMode) -> (Vec<usize>, Vec<String>) {
-        match mode {
-            ColorMode::Cluster => (self.clusters.clone(), (0..self.k).map(|c| format!("cluster {c}")).collect()),
-            ColorMode::Label => (self.targets.clone(), self.class_names.clone()),
-            ColorMode::Prediction => (self.predictions.clone(), self.class_names.clone()),
-            // Wrong first: it gets the darkest colour and is drawn on top.
-            ColorMode::Correct => (
-                self.targets.iter().zip(&self.predictions).map(|(t, p)| usize::from(t == p)).collect(),
-                vec!["wrong".into(), "right".into()],
-            ),
-        }
-    }
-
-    fn name(&self, class: usize) -> &str {
-        self.class_names.get(class).map_or("?", String::as_str)
-    }
-
-    /// The tooltip of image `row`.
-    fn tip(&self, row: usize, x: f64, y: f64) -> Option<Tip> {
-        let (&t, &p) = (self.targets.get(row)?, self.predictions.get(row)?);
-        let cluster = self.clusters.get(row).copied();
-        Some(Tip {
-            test_id: "scatter-tooltip",
-            x,
-            y,
-            title: format!("Test image #{}", self.test_indices.get(row).copied().unwrap_or(row)),
-            lines: vec![
-                format!("label: {}", self.name(t)),
-                format!("predicted: {}{}", self.name(p), if t == p { "" } else { " (wrong)" }),
-                format!("cluster at {}: {}", self.title, cluster.map_or("?".into(), |c| c.to_string())),
-                "click to follow its path".into(),
-            ],
-            image_row: Some(row),
-            label: self.class_values.get(t).copied(),
-            prediction: self.class_values.get(p).copied(),
-            cluster,
-        })
-    }
-}
-
 /// What the last draw left for hit-testing and the overlay.
 struct Drawn {
     geometry: ScatterGeometry,
     /// Category of each image (original order) and the colour of each category.
     categories: Vec<usize>,
-}
-
-/// A drag in progress: where the pointer went down and was last seen (CSS px).
-#[derive(Clone, Copy)]
-struct Drag {
-    start: (f64, f64),
-    last: (f64, f64),
-    moved: bool,
 }
 
 fn event_css(ev: &web_sys::MouseEvent) -> (f64, f64) {
@@ -319,25 +226,17 @@ pub fn ScatterView(index: usize, name: String) -> impl IntoView {
 
     let frame_now = move || drawn.with_value(|d| d.as_ref().map(|d| d.geometry.frame));
     let full_view = move || prepared.with_value(|p| p.as_ref().map(|p| p.full));
+    let viewport_now = move || Some(Viewport { drawn: frame_now()?, full: full_view()? });
     let set_view = move |v: Option<ViewRect>| {
-        // Back to everything: drop the zoom so a resize refits.
-        let v = v.filter(|v| full_view().is_none_or(|f| v != &f));
+        let v = zoom_to_keep(v, full_view());
         if view_rect.get_untracked() != v {
             view_rect.set(v);
         }
     };
     let zoom_by = move |factor: f64, anchor_px: Option<(f64, f64)>| {
-        let (Some(frame), Some(full)) = (frame_now(), full_view()) else { return };
-        let (ax, ay) = match anchor_px {
-            Some((px, py)) => frame.to_data(px, py),
-            None => ((frame.view.x_min + frame.view.x_max) / 2.0, (frame.view.y_min + frame.view.y_max) / 2.0),
-        };
-        set_view(Some(frame.view.zoom(factor, ax, ay).clamp_to(&full, 1e-3)));
-    };
-    let pan_by_fraction = move |fx: f64, fy: f64| {
-        let (Some(frame), Some(full)) = (frame_now(), full_view()) else { return };
-        let v = frame.view;
-        set_view(Some(v.pan(v.width() * fx, v.height() * fy).clamp_to(&full, 1e-3)));
+        if let Some(viewport) = viewport_now() {
+            set_view(Some(viewport.zoom(factor, anchor_px)));
+        }
     };
     let show_tip_at = move |ev: &web_sys::MouseEvent| {
         let ratio = canvas::pixel_ratio();
@@ -360,25 +259,15 @@ pub fn ScatterView(index: usize, name: String) -> impl IntoView {
             show_tip_at(&ev);
             return;
         };
-        let now = event_css(&ev);
-        if !d.moved && (now.0 - d.start.0).hypot(now.1 - d.start.1) < 4.0 {
-            return;
-        }
-        if !d.moved {
-            d.moved = true;
+        let Some(step) = d.step(event_css(&ev)) else { return };
+        if step.started {
             hover.set(None);
             ctx.tip.set(None);
         }
         let ratio = canvas::pixel_ratio();
-        let (Some(frame), Some(full)) = (frame_now(), full_view()) else { return };
-        let base = next_view.get_value().unwrap_or(frame.view);
-        let (ux, uy) = (
-            base.width() / f64::from(frame.plot.width().max(1)),
-            base.height() / f64::from(frame.plot.height().max(1)),
-        );
-        let (dx, dy) = ((now.0 - d.last.0) * ratio, (now.1 - d.last.1) * ratio);
-        let moved = base.pan(-dx * ux, dy * uy).clamp_to(&full, 1e-3);
-        d.last = now;
+        let Some(viewport) = viewport_now() else { return };
+        let from = next_view.get_value().unwrap_or(viewport.drawn.view);
+        let moved = viewport.drag(from, (step.delta_css.0 * ratio, step.delta_css.1 * ratio));
         drag.set_value(Some(d));
         let first = next_view.get_value().is_none();
         next_view.set_value(Some(moved));
@@ -395,8 +284,7 @@ pub fn ScatterView(index: usize, name: String) -> impl IntoView {
         if ev.button() != 0 {
             return;
         }
-        let at = event_css(&ev);
-        drag.set_value(Some(Drag { start: at, last: at, moved: false }));
+        drag.set_value(Some(Drag::new(event_css(&ev))));
         if cross.get_untracked() {
             cross.set(false);
             cross_row.set_value(None);
@@ -408,7 +296,7 @@ pub fn ScatterView(index: usize, name: String) -> impl IntoView {
     let on_pointer_up = move |ev: web_sys::PointerEvent| {
         let Some(d) = drag.get_value() else { return };
         drag.set_value(None);
-        if d.moved {
+        if d.moved() {
             return;
         }
         // A click (or tap): the image under the pointer becomes the probe.
@@ -430,63 +318,32 @@ pub fn ScatterView(index: usize, name: String) -> impl IntoView {
             return;
         }
         ev.prevent_default();
-        // A notch (~100 px) zooms by about 16 %.
-        let delta = match ev.delta_mode() {
-            1 => ev.delta_y() * 33.0,
-            2 => ev.delta_y() * 400.0,
-            _ => ev.delta_y(),
-        };
-        zoom_by((-delta * 0.0015).exp(), Some((px, py)));
+        zoom_by(wheel_zoom_factor(ev.delta_y(), ev.delta_mode()), Some((px, py)));
         show_tip_at(&ev);
     };
     let on_key = move |ev: web_sys::KeyboardEvent| {
-        let handled = match ev.key().as_str() {
-            "ArrowLeft" => {
-                pan_by_fraction(-0.1, 0.0);
-                true
+        let Some(action) = ViewKey::from_key(&ev.key()) else { return };
+        match action {
+            ViewKey::Pan { x_frac, y_frac } => {
+                if let Some(viewport) = viewport_now() {
+                    set_view(Some(viewport.pan_by_frac(x_frac, y_frac)));
+                }
             }
-            "ArrowRight" => {
-                pan_by_fraction(0.1, 0.0);
-                true
-            }
-            "ArrowUp" => {
-                pan_by_fraction(0.0, 0.1);
-                true
-            }
-            "ArrowDown" => {
-                pan_by_fraction(0.0, -0.1);
-                true
-            }
-            "+" | "=" => {
-                zoom_by(1.5, None);
-                true
-            }
-            "-" | "_" => {
-                zoom_by(1.0 / 1.5, None);
-                true
-            }
-            "0" => {
-                set_view(None);
-                true
-            }
-            "Enter" | " " => {
+            ViewKey::Zoom(factor) => zoom_by(factor, None),
+            ViewKey::Reset => set_view(None),
+            ViewKey::Follow => {
                 if let Some(row) = cross_row.get_value() {
                     crate::app::probe::probe_eval_row(state, row);
                 }
-                true
             }
-            "Escape" => {
+            ViewKey::Dismiss => {
                 cross.set(false);
                 ctx.tip.set(None);
-                true
             }
-            _ => false,
-        };
-        if handled {
-            ev.prevent_default();
-            if !cross.get_untracked() && ev.key() != "Escape" {
-                cross.set(true);
-            }
+        }
+        ev.prevent_default();
+        if !cross.get_untracked() && action != ViewKey::Dismiss {
+            cross.set(true);
         }
     };
     // Keyboard focus only: a click focuses the canvas too, and the mouse has its own hover.
@@ -510,8 +367,8 @@ pub fn ScatterView(index: usize, name: String) -> impl IntoView {
             <figcaption>
                 <strong>{title.clone()}</strong>
                 <span class="view-tools">
-                    <button type="button" class="small" aria-label=format!("Zoom in on {title}") on:click=move |_| zoom_by(1.5, None)>"+"</button>
-                    <button type="button" class="small" aria-label=format!("Zoom out of {title}") on:click=move |_| zoom_by(1.0 / 1.5, None)>"−"</button>
+                    <button type="button" class="small" aria-label=format!("Zoom in on {title}") on:click=move |_| zoom_by(ZOOM_STEP, None)>"+"</button>
+                    <button type="button" class="small" aria-label=format!("Zoom out of {title}") on:click=move |_| zoom_by(1.0 / ZOOM_STEP, None)>"−"</button>
                     <button type="button" class="small" data-testid=format!("scatter-reset-{name}")
                         disabled=move || view_rect.get().is_none() on:click=move |_| set_view(None)>"Show all"</button>
                 </span>
