@@ -3,12 +3,18 @@
 //! An experiment reaches the screen in one of a few ways: a run trained here,
 //! the bundled demo, the run kept in this browser, an experiment file, or a
 //! link's settings. Every one of them goes through [`begin`], the single
-//! reset that takes the previous experiment off screen and starts a new
-//! *generation*. Everything asynchronous that works for an experiment
-//! (training, clustering, restoring, the staged reveal, the foreign-input
-//! scoring, probes, autosave) notes the generation it started under and asks
+//! reset that takes the previous experiment off screen and puts a new
+//! *generation* on it. Everything asynchronous that works for an experiment
+//! (training, clustering, the staged reveal, the foreign-input scoring,
+//! probes, autosave) notes the generation it started under and asks
 //! [`is_current`] before it lands: a late answer for a superseded experiment
 //! is dropped.
+//!
+//! Opening an experiment takes a while (reading the demo, a kept run or a
+//! file), so its generation is handed out when it is *asked for* ([`ask`]):
+//! the latest request wins. A restore that finishes after something asked for
+//! later is on screen is dropped ([`superseded`]); one asked for later still
+//! shows over an older one that happened to finish first.
 
 use std::cell::RefCell;
 
@@ -83,7 +89,10 @@ fn describe_time(ms: f64) -> String {
 /// What the page holds of the experiment on screen besides its signals.
 #[derive(Default)]
 struct Owner {
-    generation: u64,
+    /// The last generation handed out.
+    issued: u64,
+    /// The generation on screen.
+    shown: u64,
     /// The trained network on the CPU (flex): probing one drawing there takes
     /// well under a frame, where a GPU round trip would not.
     model: Option<Network>,
@@ -100,7 +109,21 @@ thread_local! {
 
 /// The generation on screen now.
 pub fn generation() -> Generation {
-    OWNER.with(|o| Generation(o.borrow().generation))
+    OWNER.with(|o| Generation(o.borrow().shown))
+}
+
+/// A generation for an experiment being asked for now (not on screen yet).
+pub fn ask() -> Generation {
+    OWNER.with(|o| {
+        let mut owner = o.borrow_mut();
+        owner.issued += 1;
+        Generation(owner.issued)
+    })
+}
+
+/// Whether an experiment asked for later than `asked` is already on screen.
+pub fn superseded(asked: Generation) -> bool {
+    OWNER.with(|o| o.borrow().shown > asked.0)
 }
 
 /// Whether `generation` is still the experiment on screen.
@@ -118,16 +141,27 @@ pub fn weights() -> Option<Vec<u8>> {
     OWNER.with(|o| o.borrow().weights.clone())
 }
 
-/// A new experiment takes the screen: the previous one's results, network,
-/// probe, training chart and foreign-input analysis go, and every answer
-/// still on its way for it will be dropped. The one reset of the page.
+/// A new experiment, asked for now, takes the screen at once (a run, a link's
+/// settings); see [`begin_asked`].
 pub fn begin(state: AppState) -> Generation {
-    let generation = OWNER.with(|o| {
+    take_screen(state, ask())
+}
+
+/// Experiment `asked` takes the screen, unless something asked for later is
+/// already there (`None`: this answer is dropped).
+pub fn begin_asked(state: AppState, asked: Generation) -> Option<Generation> {
+    (!superseded(asked)).then(|| take_screen(state, asked))
+}
+
+/// The one reset of the page: the previous experiment's results, network,
+/// probe, training chart and foreign-input analysis go, and every answer
+/// still on its way for it will be dropped.
+fn take_screen(state: AppState, generation: Generation) -> Generation {
+    OWNER.with(|o| {
         let mut owner = o.borrow_mut();
-        owner.generation += 1;
+        owner.shown = generation.0;
         owner.model = None;
         owner.weights = None;
-        Generation(owner.generation)
     });
     super::reveal::abandon(state);
     if state.results.with_untracked(Option::is_some) {

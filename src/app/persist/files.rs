@@ -72,7 +72,7 @@ pub fn export(state: AppState) {
 
 /// Open an experiment file the visitor chose; a bad file changes nothing but the message.
 pub fn import(state: AppState, file: web_sys::File) {
-    let asked_for = experiment::generation();
+    let asked_for = experiment::ask();
     leptos::task::spawn_local(async move {
         let name = file.name();
         let label = format!("Opening {name}");

@@ -31,9 +31,18 @@ fn shown_training(results: &RunResults) -> TrainingSnapshot {
     training
 }
 
-/// The training chart of a restored run: one point per finished epoch.
+/// The training chart of a restored run: its recorded readings, or one
+/// point per finished epoch for a file that has none (format 1).
 fn curves_of(results: &RunResults) -> Curves {
     let t = &results.training;
+    if !results.curve.is_empty() {
+        let last = results.curve.last().map_or(0.0, |p| f64::from(p.epochs));
+        return Curves {
+            loss: results.curve.iter().map(|p| (f64::from(p.epochs), f64::from(p.loss))).collect(),
+            train_accuracy: results.curve.iter().map(|p| (f64::from(p.epochs), f64::from(p.accuracy))).collect(),
+            test_accuracy: t.test_accuracy.map(|a| vec![(last, a)]).unwrap_or_default(),
+        };
+    }
     let loss: Vec<(f64, f64)> = t.loss_per_epoch.iter().enumerate().map(|(e, &l)| ((e + 1) as f64, l)).collect();
     let last = loss.last().map_or(0.0, |p| p.0);
     Curves {
@@ -58,10 +67,10 @@ fn check_labels(file: &ExperimentFile, dataset: &Dataset) -> Result<(), String> 
     }
 }
 
-/// Read, check and show an experiment asked for while `asked_for` was on
-/// screen; on any error nothing on the page changes. `Ok(false)` when another
-/// experiment took the screen since it was asked for (the visitor opened a
-/// file, trained, or pasted a link): that late answer is dropped.
+/// Read, check and show an experiment asked for as generation `asked_for`
+/// (`experiment::ask`); on any error nothing on the page changes. `Ok(false)`
+/// when something asked for later took the screen meanwhile (the visitor
+/// opened another file, trained, or pasted a link): that late answer is dropped.
 pub async fn restore(state: AppState, asked_for: Generation, bytes: Vec<u8>, origin: Origin) -> Result<bool, String> {
     mark("sigpath:restore-start");
     let file = experiment_file::read(&bytes).map_err(|e| e.to_string())?;
@@ -90,12 +99,14 @@ pub async fn restore(state: AppState, asked_for: Generation, bytes: Vec<u8>, ori
     if state.running.get_untracked() {
         return Err("a network is training; cancel it or let it finish, then open the file again".into());
     }
-    if !experiment::is_current(asked_for) || (startup && state.phase.get_untracked() == Phase::Error) {
-        // Superseded while it was read, or the data failed: leave the page as it is.
+    if startup && state.phase.get_untracked() == Phase::Error {
+        // The data failed meanwhile: leave the page as it is.
         return Ok(false);
     }
-
-    let generation = experiment::begin(state);
+    let Some(generation) = experiment::begin_asked(state, asked_for) else {
+        // Superseded while it was read: something asked for later is on screen.
+        return Ok(false);
+    };
     let config = results.config.clone();
     set_if_changed(state.backend, Some(results.backend));
     set_if_changed(state.backend_note, origin.cpu_note().filter(|_| results.backend == BackendKind::Cpu));

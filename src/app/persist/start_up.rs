@@ -57,7 +57,7 @@ async fn mark_interactive(state: AppState) {
 pub(super) async fn start_up(state: AppState) {
     // What start-up opens is dropped if anything else takes the screen first,
     // however long the kept run or the demo take to arrive.
-    let asked_for = experiment::generation();
+    let asked_for = experiment::ask();
     let fragment = address_fragment();
     let mut link_error = None;
     if fragment.len() > 1 {
