@@ -23,7 +23,7 @@ use sigpath::core::data::idx::{decode_images, decode_labels};
 use sigpath::core::data::subset::select_indices;
 use sigpath::core::data::{ClassSet, LabeledImages, Subset};
 use sigpath::core::results::RunResults;
-use sigpath::core::share::experiment;
+use sigpath::core::share::experiment::{self, CurvePoint};
 use sigpath::core::share::link::ViewOptions;
 use sigpath::core::signature::extract;
 use sigpath::core::snapshot::{BackendKind, TrainingSnapshot};
@@ -44,6 +44,9 @@ impl ModuleMapper for StableIds {
         param
     }
 }
+
+/// Training steps between two readings of the chart (938 steps an epoch).
+const CURVE_EVERY_STEPS: usize = 20;
 
 const DEFAULT_OUT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo/experiment.sigpath");
 
@@ -68,12 +71,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let started = Instant::now();
     let mut trainer = Trainer::new(&config, &train, &device)?;
+    // The training chart's readings, as the page takes them while it trains.
+    let mut curve = Vec::new();
+    let mut epochs = Vec::new();
+    let mut steps = 0;
     while !trainer.is_finished() {
         trainer.step(&train)?;
+        steps += 1;
+        if steps % CURVE_EVERY_STEPS == 0 || trainer.is_finished() {
+            let reading = block_on(trainer.read_progress())?;
+            if let Some(window) = reading.since_last {
+                curve.push(CurvePoint {
+                    epochs: reading.steps_done as f32 / trainer.steps_per_epoch().max(1) as f32,
+                    loss: window.mean_loss as f32,
+                    accuracy: window.accuracy as f32,
+                });
+            }
+            epochs.extend(reading.finished_epochs.iter().map(|e| e.stats));
+        }
     }
-    let reading = block_on(trainer.read_progress())?;
     let train_secs = started.elapsed().as_secs_f64();
-    let epochs: Vec<_> = reading.finished_epochs.iter().map(|e| e.stats).collect();
     let training = TrainingSnapshot {
         epoch: config.epochs,
         epochs: config.epochs,
@@ -99,7 +116,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // What `Network::to_bytes` does, with stable parameter ids.
     let cpu = block_on(model.copy_to(&Device::flex()))?.map(&mut StableIds::default());
     let weights = cpu.into_record().into_bytes()?.to_vec();
-    let results = RunResults::new(config, BackendKind::Cpu, training, eval_indices, signatures, analyses)?;
+    let mut results = RunResults::new(config, BackendKind::Cpu, training, eval_indices, signatures, analyses)?;
+    results.curve = curve;
     let bytes = experiment::write(&results.to_file(weights, ViewOptions::default()))?;
 
     if let Some(dir) = out.parent() {

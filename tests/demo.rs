@@ -60,4 +60,12 @@ fn the_demo_is_the_default_experiment_and_its_weights_give_its_predictions() {
     // Machine-dependent timings are not stored, so the file is reproducible.
     assert!(file.training.epoch_secs.iter().all(|&s| s == 0.0));
     assert_eq!(file.training.samples_per_sec, 0.0);
+    // The training chart's readings: a curve over the one epoch, not a lone point.
+    assert!(file.curve.len() > 10, "{} readings", file.curve.len());
+    assert!(file.curve.windows(2).all(|w| w[0].epochs < w[1].epochs));
+    assert_eq!(file.curve.last().map(|p| p.epochs), Some(1.0));
+    let first = file.curve[0];
+    let last = file.curve[file.curve.len() - 1];
+    assert!(first.loss > last.loss, "the loss falls: {} to {}", first.loss, last.loss);
+    assert!(last.accuracy > first.accuracy, "the accuracy rises: {} to {}", first.accuracy, last.accuracy);
 }

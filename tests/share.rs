@@ -7,7 +7,9 @@ use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use sigpath::core::config::{Arch, ConfigError, ExperimentConfig};
 use sigpath::core::data::{DatasetKind, idx};
-use sigpath::core::share::experiment::{self, FORMAT_VERSION, MAGIC, MAX_PAYLOAD_BYTES};
+use sigpath::core::share::experiment::{
+    self, CurvePoint, FORMAT_VERSION, MAGIC, MAX_CURVE_POINTS, MAX_PAYLOAD_BYTES, OLDEST_VERSION, thin_curve,
+};
 use sigpath::core::share::link::{self, MAX_LINK_CHARS};
 use sigpath::core::share::{
     ClusterScores, Clustering, ColorMode, EvaluationSet, ExperimentFile, LayerRecord, PcaBasis, ShareError, ShareState,
@@ -383,6 +385,10 @@ fn experiment(inputs: &[f32], indices: Vec<u32>, labels: Vec<u8>, hidden: &[usiz
         evaluation: EvaluationSet { indices, labels, predictions, probabilities },
         layers,
         view: ViewOptions { color: ColorMode::Prediction, pair: Some((4, 9)) },
+        // A reading every tenth of an epoch, loss falling, accuracy rising.
+        curve: (1..=30)
+            .map(|i| CurvePoint { epochs: i as f32 / 10.0, loss: 2.0 / i as f32, accuracy: (i as f32 / 31.0).min(1.0) })
+            .collect(),
     }
 }
 
@@ -399,6 +405,11 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     encoder.write_all(bytes).unwrap();
     encoder.finish().unwrap()
+}
+
+/// The current format's payload of `file`: the experiment, then its curve.
+fn payload_of(file: &ExperimentFile) -> Vec<u8> {
+    postcard::to_allocvec(&(file, &file.curve)).unwrap()
 }
 
 /// A file around any payload, bypassing `write`'s checks.
@@ -430,7 +441,7 @@ fn experiment_files_round_trip() {
 fn files_written_a_slice_at_a_time_are_the_same_bytes() {
     let file = small_experiment(300, 7);
     let whole = experiment::write(&file).unwrap();
-    let payload_bytes = postcard::to_allocvec(&file).unwrap().len();
+    let payload_bytes = payload_of(&file).len();
     for slice in [1, 7, 4096, 65_536, usize::MAX] {
         let mut writer = experiment::FileWriter::new(&file).unwrap();
         let mut steps = 1;
@@ -511,7 +522,7 @@ fn flipped_bytes_are_refused() {
 #[test]
 fn wrong_versions_and_trailing_bytes_are_refused() {
     let bytes = experiment::write(&small_experiment(20, 7)).unwrap();
-    for version in [0u32, 2, u32::MAX] {
+    for version in [0u32, FORMAT_VERSION + 1, u32::MAX] {
         let mut other = bytes.clone();
         other[8..12].copy_from_slice(&version.to_le_bytes());
         assert_eq!(read_err(&other), ShareError::UnsupportedVersion { found: version, supported: FORMAT_VERSION });
@@ -535,7 +546,7 @@ fn zip_bombs_and_lying_lengths_are_refused() {
     payload.extend([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]);
     assert!(matches!(read_err(&raw_file(&payload)), ShareError::CorruptPayload(_)));
     // A payload with bytes after the experiment.
-    let mut payload = postcard::to_allocvec(&small_experiment(10, 8)).unwrap();
+    let mut payload = payload_of(&small_experiment(10, 8));
     payload.push(0);
     assert_eq!(read_err(&raw_file(&payload)), ShareError::TrailingBytes);
 }
@@ -582,7 +593,7 @@ fn tampered_contents_are_refused_on_read_and_write() {
         tamper(&mut file);
         let error = experiment::write(&file).expect_err(what);
         assert!(matches!(error, ShareError::Inconsistent(_)), "{what}: {error}");
-        let bytes = raw_file(&postcard::to_allocvec(&file).unwrap());
+        let bytes = raw_file(&payload_of(&file));
         assert_eq!(read_err(&bytes), error, "{what}");
     }
 }
@@ -626,4 +637,63 @@ fn write_fuzz_seeds() {
         std::fs::write(format!("{dir}/file-{seed}"), experiment::write(&file).unwrap()).unwrap();
         std::fs::write(format!("{dir}/payload-{seed}"), postcard::to_allocvec(&file).unwrap()).unwrap();
     }
+}
+
+/// A version-1 file: the payload without the curve that version 2 appends.
+fn version_1_file(file: &ExperimentFile) -> Vec<u8> {
+    let mut bytes = MAGIC.to_vec();
+    bytes.extend(1u32.to_le_bytes());
+    bytes.extend(gzip(&postcard::to_allocvec(file).unwrap()));
+    bytes
+}
+
+#[test]
+fn version_1_files_still_open_without_a_curve() {
+    assert_eq!(OLDEST_VERSION, 1);
+    let file = small_experiment(40, 21);
+    assert!(!file.curve.is_empty());
+    let read = experiment::read(&version_1_file(&file)).unwrap();
+    assert!(read.curve.is_empty(), "a version-1 file has no curve");
+    assert_eq!(ExperimentFile { curve: file.curve.clone(), ..read }, file, "and everything else as written");
+    // The same payload labelled version 2 lacks the curve's bytes: refused.
+    let mut mislabelled = version_1_file(&file);
+    mislabelled[8..12].copy_from_slice(&2u32.to_le_bytes());
+    read_err(&mislabelled);
+}
+
+#[test]
+fn the_training_curve_round_trips_and_is_checked() {
+    let file = small_experiment(30, 22);
+    let read = experiment::read(&experiment::write(&file).unwrap()).unwrap();
+    assert_eq!(read.curve, file.curve);
+    let refused = |change: &dyn Fn(&mut Vec<CurvePoint>)| {
+        let mut bad = file.clone();
+        change(&mut bad.curve);
+        let error = experiment::write(&bad).expect_err("a bad curve is refused");
+        assert!(matches!(error, ShareError::Inconsistent(_)), "{error}");
+    };
+    refused(&|c| c[3].loss = f32::NAN);
+    refused(&|c| c[3].loss = -0.1);
+    refused(&|c| c[3].accuracy = 1.5);
+    refused(&|c| c.swap(3, 4));
+    refused(&|c| c[0].epochs = 0.0);
+    refused(&|c| c.push(CurvePoint { epochs: 3.5, loss: 0.1, accuracy: 0.9 }));
+    refused(&|c| {
+        let last = *c.last().unwrap();
+        c.resize(MAX_CURVE_POINTS + 1, last);
+    });
+}
+
+#[test]
+fn thinning_a_curve_keeps_its_ends_and_order() {
+    let points: Vec<CurvePoint> =
+        (1..=1000).map(|i| CurvePoint { epochs: i as f32 / 1000.0, loss: 1.0, accuracy: 0.5 }).collect();
+    assert_eq!(thin_curve(&points, 2000), points);
+    let thin = thin_curve(&points, 10);
+    assert_eq!(thin.len(), 10);
+    assert_eq!(thin[0], points[0]);
+    assert_eq!(thin[9], points[999]);
+    assert!(thin.windows(2).all(|w| w[0].epochs < w[1].epochs));
+    assert_eq!(thin_curve(&points, 1), vec![points[999]]);
+    assert!(thin_curve(&points, 0).is_empty());
 }

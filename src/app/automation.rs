@@ -1,5 +1,5 @@
 //! The automation surface: `window.sigpath.state()`, `window.sigpath.timings()`
-//! and `body[data-phase]` (documented in the README).
+//! and `body[data-phase]` (documented in docs/automation.md).
 
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;

@@ -248,7 +248,7 @@ fn to_js<T: serde::Serialize>(value: &T) -> JsValue {
     serde_json::to_string(value).ok().and_then(|json| js_sys::JSON::parse(&json).ok()).unwrap_or(JsValue::NULL)
 }
 
-/// Add `probeImage(set, index)` to `window.sigpath` (documented in the README):
+/// Add `probeImage(set, index)` to `window.sigpath` (documented in docs/automation.md):
 /// a promise of `state().probe` once that image is the probe.
 pub fn install_automation(state: AppState) {
     let Some(window) = web_sys::window() else { return };

@@ -13,6 +13,7 @@ use crate::core::data::{ClassSet, Dataset, Subset};
 use crate::core::jobs::ParallelSweep;
 use crate::core::model::Network;
 use crate::core::results::RunResults;
+use crate::core::share::experiment::CurvePoint;
 use crate::core::signature::{Signatures, extract};
 use crate::core::snapshot::{BackendKind, Phase, TrainingSnapshot};
 use crate::core::train::remote::WorkerEvent;
@@ -22,7 +23,7 @@ use super::backend::{self, Backend};
 use super::browser::{Pacer, log_warning, now_ms, yield_now};
 use super::experiment::{self, Generation, Origin};
 use super::gpu_worker::GpuWorker;
-use super::state::{AppState, Progress};
+use super::state::{AppState, Curves, Progress};
 use super::worker_pool::{PoolStop, WorkerPool};
 
 /// Work between two yields to the browser: under a frame.
@@ -328,6 +329,7 @@ async fn run(state: AppState, config: ExperimentConfig, generation: Generation) 
             GpuOutcome::NoGpu(reason) => {
                 backend = backend::webgpu_failed(state, reason);
                 announce(state, &backend);
+                state.curves.set(Curves::default());
                 board = Board::new(state, &config, train.len());
             }
         }
@@ -376,8 +378,20 @@ async fn run(state: AppState, config: ExperimentConfig, generation: Generation) 
 
     // Keep a CPU copy for probing drawings, and the weights for experiment files.
     let weights = probe_model.to_bytes().await.map_err(|e| failed(format!("Saving the weights failed: {e}.")))?;
-    let results = RunResults::new(config, backend.kind, snapshot, eval_indices, signatures, analyses)
+    let mut results = RunResults::new(config, backend.kind, snapshot, eval_indices, signatures, analyses)
         .map_err(|e| failed(format!("The results could not be assembled: {e}.")))?;
+    // The chart's readings go with the run (and into its file).
+    results.curve = state.curves.with_untracked(|c| {
+        c.loss
+            .iter()
+            .zip(&c.train_accuracy)
+            .map(|(&(epochs, loss), &(_, accuracy))| CurvePoint {
+                epochs: epochs as f32,
+                loss: loss as f32,
+                accuracy: accuracy as f32,
+            })
+            .collect()
+    });
     // Showing the results is a task of its own; they mount a section per
     // task, then the phase is "ready".
     yield_now().await;

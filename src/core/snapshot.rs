@@ -1,5 +1,5 @@
 //! What `window.sigpath.state()` returns: a plain, serialisable description of
-//! what the page shows (see README, "Automation surface"). Fields that do not
+//! what the page shows (see docs/automation.md). Fields that do not
 //! apply yet are `None` and serialise as `null`, never made up.
 
 use std::collections::BTreeMap;

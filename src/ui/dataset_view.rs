@@ -119,19 +119,21 @@ pub fn DatasetView() -> impl IntoView {
         <h2 data-testid="dataset-title">{title}</h2>
         <Show when=move || selection.with(Option::is_some)
             fallback=|| view! { <p class="hint">"Choose at least two classes to see the selection."</p> }>
-            <table class="counts" data-testid="class-counts">
-                <thead><tr><th scope="col">"Class"</th><th scope="col">"Training images kept"</th><th scope="col">"Test images"</th></tr></thead>
-                <tbody>
-                    <For each=move || selection.get().map(|(c, _)| c).unwrap_or_default() key=|c| (c.class, c.train, c.test) let:row>
-                        <tr data-testid="count-row" data-class=row.class>
-                            <th scope="row">{row.name}</th>
-                            <td class="num" data-testid="count-train">{row.train}</td>
-                            <td class="num" data-testid="count-test">{row.test}</td>
-                        </tr>
-                    </For>
-                </tbody>
-                <tfoot><tr><th scope="row">"Total"</th><td class="num" data-testid="count-total">{total}</td><td></td></tr></tfoot>
-            </table>
+            <div class="table-scroll">
+                <table class="counts" data-testid="class-counts">
+                    <thead><tr><th scope="col">"Class"</th><th scope="col">"Training images kept"</th><th scope="col">"Test images"</th></tr></thead>
+                    <tbody>
+                        <For each=move || selection.get().map(|(c, _)| c).unwrap_or_default() key=|c| (c.class, c.train, c.test) let:row>
+                            <tr data-testid="count-row" data-class=row.class>
+                                <th scope="row">{row.name}</th>
+                                <td class="num" data-testid="count-train">{row.train}</td>
+                                <td class="num" data-testid="count-test">{row.test}</td>
+                            </tr>
+                        </For>
+                    </tbody>
+                    <tfoot><tr><th scope="row">"Total"</th><td class="num" data-testid="count-total">{total}</td><td></td></tr></tfoot>
+                </table>
+            </div>
             <figure class="samples">
                 <canvas node_ref=canvas data-testid="sample-grid" class="pixelated"
                     aria-label="Sample images of the kept classes, one row per class"></canvas>

@@ -72,22 +72,24 @@ fn EmergenceFinding() -> impl IntoView {
         <article class="finding-block" data-testid="finding-emergence">
             <h3>"1. From which layer does the network change its behaviour?"</h3>
             <p class="finding">{move || finding.with(|f| f.as_ref().map(|f| f.sentence.clone()).unwrap_or_default())}</p>
-            <table class="finding-table">
-                <thead><tr>
-                    <th scope="col">"Layer"</th><th scope="col">"K"</th>
-                    <th scope="col">"NMI"</th><th scope="col">"Purity"</th>
-                </tr></thead>
-                <tbody>
-                    {move || finding.with(|f| f.as_ref().map(|f| f.layers.iter().map(|l| view! {
-                        <tr>
-                            <th scope="row">{l.name.clone()}</th>
-                            <td class="num">{l.k}</td>
-                            <td class="num">{format!("{:.3}", l.nmi)}</td>
-                            <td class="num">{format!("{:.3}", l.purity)}</td>
-                        </tr>
-                    }).collect_view()))}
-                </tbody>
-            </table>
+            <div class="table-scroll">
+                <table class="finding-table">
+                    <thead><tr>
+                        <th scope="col">"Layer"</th><th scope="col">"K"</th>
+                        <th scope="col">"NMI"</th><th scope="col">"Purity"</th>
+                    </tr></thead>
+                    <tbody>
+                        {move || finding.with(|f| f.as_ref().map(|f| f.layers.iter().map(|l| view! {
+                            <tr>
+                                <th scope="row">{l.name.clone()}</th>
+                                <td class="num">{l.k}</td>
+                                <td class="num">{format!("{:.3}", l.nmi)}</td>
+                                <td class="num">{format!("{:.3}", l.purity)}</td>
+                            </tr>
+                        }).collect_view()))}
+                    </tbody>
+                </table>
+            </div>
         </article>
     }
 }
@@ -182,38 +184,40 @@ fn PairFinding() -> impl IntoView {
                 Some(Err(e)) => format!("These two classes cannot be compared: {e}."),
                 None => names().map(|(a, b)| format!("Comparing the signatures of {a} and {b}…")).unwrap_or_default(),
             })}</p>
-            <table class="finding-table">
-                <thead><tr>
-                    <th scope="col">"Layer"</th>
-                    <th scope="col"><abbr title="Mean silhouette of the two classes' signatures, with the true classes as clusters (−1 to 1)">"Silhouette"</abbr></th>
-                    <th scope="col"><abbr title="Distance between the two class centres over their mean RMS spread">"Centres apart"</abbr></th>
-                    <th scope="col"><abbr title="Share of cluster membership the two classes have in common">"Clusters shared"</abbr></th>
-                    <th scope="col">"Neurons that differ most"</th>
-                </tr></thead>
-                <tbody>
-                    {move || {
-                        let (na, nb) = names().unwrap_or(("a", "b"));
-                        finding.with(|f| match f {
-                            Some(Ok(f)) => f.layers.iter().enumerate().map(|(i, l)| {
-                                let s = &l.separability;
-                                let neurons = s.top_neurons.iter()
-                                    .map(|n| format!("#{} ({na} {:.2}, {nb} {:.2})", n.neuron, n.mean_a, n.mean_b))
-                                    .collect::<Vec<_>>().join(" · ");
-                                view! {
-                                    <tr class:best=f.clearest == Some(i)>
-                                        <th scope="row">{l.name.clone()}</th>
-                                        <td class="num">{fmt2(s.silhouette)}</td>
-                                        <td class="num">{fmt2(s.centre_ratio)}</td>
-                                        <td class="num">{format!("{:.0}%", s.cluster_overlap * 100.0)}</td>
-                                        <td class="neurons">{neurons}</td>
-                                    </tr>
-                                }
-                            }).collect_view().into_any(),
-                            _ => ().into_any(),
-                        })
-                    }}
-                </tbody>
-            </table>
+            <div class="table-scroll">
+                <table class="finding-table">
+                    <thead><tr>
+                        <th scope="col">"Layer"</th>
+                        <th scope="col"><abbr title="Mean silhouette of the two classes' signatures, with the true classes as clusters (−1 to 1)">"Silhouette"</abbr></th>
+                        <th scope="col"><abbr title="Distance between the two class centres over their mean RMS spread">"Centres apart"</abbr></th>
+                        <th scope="col"><abbr title="Share of cluster membership the two classes have in common">"Clusters shared"</abbr></th>
+                        <th scope="col">"Neurons that differ most"</th>
+                    </tr></thead>
+                    <tbody>
+                        {move || {
+                            let (na, nb) = names().unwrap_or(("a", "b"));
+                            finding.with(|f| match f {
+                                Some(Ok(f)) => f.layers.iter().enumerate().map(|(i, l)| {
+                                    let s = &l.separability;
+                                    let neurons = s.top_neurons.iter()
+                                        .map(|n| format!("#{} ({na} {:.2}, {nb} {:.2})", n.neuron, n.mean_a, n.mean_b))
+                                        .collect::<Vec<_>>().join(" · ");
+                                    view! {
+                                        <tr class:best=f.clearest == Some(i)>
+                                            <th scope="row">{l.name.clone()}</th>
+                                            <td class="num">{fmt2(s.silhouette)}</td>
+                                            <td class="num">{fmt2(s.centre_ratio)}</td>
+                                            <td class="num">{format!("{:.0}%", s.cluster_overlap * 100.0)}</td>
+                                            <td class="neurons">{neurons}</td>
+                                        </tr>
+                                    }
+                                }).collect_view().into_any(),
+                                _ => ().into_any(),
+                            })
+                        }}
+                    </tbody>
+                </table>
+            </div>
         </article>
     }
 }
@@ -321,18 +325,20 @@ fn ForeignFindingView() -> impl IntoView {
                 .unwrap_or_else(|| "Foreign inputs are scored once the run is ready.".into())}</p>
             <Show when=move || state.foreign.with(Option::is_some)>
                 <div class="foreign-grid">
-                    <table class="finding-table" data-testid="ood-table">
-                        <caption>"AUROC: the chance that a random foreign image scores as more foreign than a random test image (1 = perfect, 0.5 = chance)"</caption>
-                        <thead><tr><th scope="col">"Detector"</th><th scope="col">"AUROC"</th></tr></thead>
-                        <tbody>
-                            {move || detectors().into_iter().map(|(id, label, auroc, best)| view! {
-                                <tr class:best=best data-detector=id>
-                                    <th scope="row">{label}</th>
-                                    <td class="num">{fmt3(auroc)}</td>
-                                </tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
+                    <div class="table-scroll">
+                        <table class="finding-table" data-testid="ood-table">
+                            <caption>"AUROC: the chance that a random foreign image scores as more foreign than a random test image (1 = perfect, 0.5 = chance)"</caption>
+                            <thead><tr><th scope="col">"Detector"</th><th scope="col">"AUROC"</th></tr></thead>
+                            <tbody>
+                                {move || detectors().into_iter().map(|(id, label, auroc, best)| view! {
+                                    <tr class:best=best data-detector=id>
+                                        <th scope="row">{label}</th>
+                                        <td class="num">{fmt3(auroc)}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
                     <div>
                         <label class="inline">"Score distributions of "
                             <select data-testid="ood-detector" aria-label="Detector whose scores are charted"

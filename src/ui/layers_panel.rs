@@ -34,10 +34,10 @@ fn KSelect(index: usize, name: String) -> impl IntoView {
         let value = event_target_value(&ev);
         let k = value.parse::<usize>().ok();
         state.results.update(|r| {
-            if let Some(layer) = r.as_mut().and_then(|r| r.layers.get_mut(index)) {
-                if let Err(e) = layer.set_k(k) {
-                    state.notice.set(Some(format!("{e}.")));
-                }
+            if let Some(layer) = r.as_mut().and_then(|r| r.layers.get_mut(index))
+                && let Err(e) = layer.set_k(k)
+            {
+                state.notice.set(Some(format!("{e}.")));
             }
         });
         // The probe's path and verdict depend on K.
@@ -78,30 +78,32 @@ pub fn LayersPanel() -> impl IntoView {
                 <p class="finding" data-testid="emergence">
                     {move || state.results.with(|r| r.as_ref().map(|r| emergence_finding(r).sentence).unwrap_or_default())}
                 </p>
-                <table class="layer-table" data-testid="layer-table">
-                    <thead><tr>
-                        <th scope="col">"Layer"</th><th scope="col">"Neurons"</th><th scope="col">"K"</th>
-                        <th scope="col">"Silhouette"</th><th scope="col">"Purity"</th><th scope="col">"NMI"</th>
-                        <th scope="col">"ARI"</th><th scope="col">"Cluster sizes"</th>
-                    </tr></thead>
-                    <tbody>
-                        {move || names().into_iter().enumerate().map(|(index, name)| {
-                            let snap = move || state.results.with(|r| r.as_ref().and_then(|r| r.layers.get(index)).map(|l| l.snapshot()));
-                            view! {
-                                <tr data-testid=format!("layer-row-{name}")>
-                                    <th scope="row">{name.clone()}</th>
-                                    <td class="num">{move || snap().map(|s| s.width)}</td>
-                                    <td><KSelect index name=name.clone()/></td>
-                                    <td class="num">{move || snap().map(|s| fmt_opt(s.silhouette_by_k.get(&s.k.to_string()).copied().flatten()))}</td>
-                                    <td class="num">{move || snap().map(|s| format!("{:.3}", s.purity))}</td>
-                                    <td class="num">{move || snap().map(|s| format!("{:.3}", s.nmi))}</td>
-                                    <td class="num">{move || snap().map(|s| format!("{:.3}", s.ari))}</td>
-                                    <td class="sizes">{move || snap().map(|s| s.cluster_sizes.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(" · "))}</td>
-                                </tr>
-                            }
-                        }).collect_view()}
-                    </tbody>
-                </table>
+                <div class="table-scroll">
+                    <table class="layer-table" data-testid="layer-table">
+                        <thead><tr>
+                            <th scope="col">"Layer"</th><th scope="col">"Neurons"</th><th scope="col">"K"</th>
+                            <th scope="col">"Silhouette"</th><th scope="col">"Purity"</th><th scope="col">"NMI"</th>
+                            <th scope="col">"ARI"</th><th scope="col">"Cluster sizes"</th>
+                        </tr></thead>
+                        <tbody>
+                            {move || names().into_iter().enumerate().map(|(index, name)| {
+                                let snap = move || state.results.with(|r| r.as_ref().and_then(|r| r.layers.get(index)).map(|l| l.snapshot()));
+                                view! {
+                                    <tr data-testid=format!("layer-row-{name}")>
+                                        <th scope="row">{name.clone()}</th>
+                                        <td class="num">{move || snap().map(|s| s.width)}</td>
+                                        <td><KSelect index name=name.clone()/></td>
+                                        <td class="num">{move || snap().map(|s| fmt_opt(s.silhouette_by_k.get(&s.k.to_string()).copied().flatten()))}</td>
+                                        <td class="num">{move || snap().map(|s| format!("{:.3}", s.purity))}</td>
+                                        <td class="num">{move || snap().map(|s| format!("{:.3}", s.nmi))}</td>
+                                        <td class="num">{move || snap().map(|s| format!("{:.3}", s.ari))}</td>
+                                        <td class="sizes">{move || snap().map(|s| s.cluster_sizes.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(" · "))}</td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
                 <div class="actions">
                     <button type="button" data-testid="export-csv" on:click=on_csv>"Download signatures (CSV)"</button>
                 </div>

@@ -78,6 +78,7 @@ pub fn TrainingPanel() -> impl IntoView {
             <section class="panel training" aria-label="Training">
                 <h2>"Training"</h2>
                 <div class="chart-box"><canvas node_ref=chart data-testid="training-chart"
+                    data-loss-points=move || state.curves.with(|c| c.loss.len())
                     aria-label="Training loss and accuracy by epoch"></canvas></div>
                 <dl class="figures">
                     <dt>"Test accuracy"</dt><dd data-testid="test-accuracy">{figure(|t| t.test_accuracy.map(percent))}</dd>

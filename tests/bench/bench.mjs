@@ -194,7 +194,7 @@ async function environment() {
 }
 
 // --- sigpath ---------------------------------------------------------------------
-// The contract the page implements (see the README's automation surface):
+// The contract the page implements (see docs/automation.md):
 // window.sigpath.state() / timings(), body[data-phase], and these controls.
 const CONTROLS = ["train-button", "config-per_class", "config-epochs", "config-batch_size", "force-cpu"];
 const TIMING_OF = { data_ready_ms: "data_ready_ms", interactive_ms: "interactive_ms", extract_ms: "extract_ms", cluster_ms: "cluster_ms", probe_ms: "probe_ms" };

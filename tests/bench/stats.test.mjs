@@ -1,5 +1,5 @@
 // The bench's arithmetic (lib/stats.mjs): its medians and ranges are what the
-// README's Performance table quotes, so they are checked here, without a
+// docs/performance.md quotes, so they are checked here, without a
 // browser. Run by scripts/test.sh: `node --test tests/bench/`.
 import test from "node:test";
 import assert from "node:assert/strict";

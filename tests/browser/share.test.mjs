@@ -137,7 +137,7 @@ test("a first visit shows the demo at once, without the training images, and no 
   }
 });
 
-// Tests and notebooks wait for "ready" or "idle" (README): a page that passed
+// Tests and notebooks wait for "ready" or "idle" (docs/automation.md): a page that passed
 // through "idle" while opening the demo would stop them before the demo is
 // shown. The demo is held back here until the test images are in, the order
 // in which the page once showed "idle" between them.

@@ -5,7 +5,7 @@ use std::fmt::Write;
 use super::RunResults;
 
 impl RunResults {
-    /// The evaluation set's signatures as CSV (layout in the README):
+    /// The evaluation set's signatures as CSV (layout in docs/automation.md):
     /// `index,label,prediction,cluster_<layer>…,<layer>_<neuron>…`.
     pub fn signatures_csv(&self) -> String {
         let mut out = String::from("index,label,prediction");

@@ -72,6 +72,7 @@ impl RunResults {
                 })
                 .collect(),
             view,
+            curve: file::fit_curve(&self.curve, self.config.epochs),
         }
     }
 
@@ -150,7 +151,7 @@ impl FileAssembly {
             epoch_secs: summary.epoch_secs.clone(),
             samples_per_sec: Some(summary.samples_per_sec),
         };
-        let results = RunResults { config: file.config, classes, backend, training, eval, layers };
+        let results = RunResults { config: file.config, classes, backend, training, eval, layers, curve: file.curve };
         Ok((results, file.weights, file.view))
     }
 }

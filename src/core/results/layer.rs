@@ -44,9 +44,9 @@ pub struct LayerResult {
     /// How far a signature is from the clusters under the K in use: the
     /// Mahalanobis distance to the nearest cluster centre, with the clusters'
     /// pooled covariance. Plain Euclidean distance mostly measures how much ink
-    /// an image has (AUROC 0.92-0.94 against Animal-Shape, about what the mean
-    /// pixel value alone gives); scaling by the spread of the signatures is what
-    /// separates foreign inputs (0.97 on the same runs; see the README).
+    /// an image has (about what the mean pixel value alone gives); scaling by
+    /// the spread of the signatures is what separates foreign inputs (the
+    /// findings panel's detector table shows both on every run).
     metric: Whitened,
     /// Nearest-centre distances of the evaluation set under the K in use.
     reference: ReferenceDistances,

@@ -7,6 +7,7 @@ use super::{LayerResult, ResultsError};
 use crate::core::analysis::LayerAnalysis;
 use crate::core::config::ExperimentConfig;
 use crate::core::data::ClassSet;
+use crate::core::share::experiment::CurvePoint;
 use crate::core::signature::Signatures;
 use crate::core::snapshot::{BackendKind, LayerSnapshot, TrainingSnapshot};
 
@@ -48,6 +49,9 @@ pub struct RunResults {
     pub training: TrainingSnapshot,
     pub eval: EvalSet,
     pub layers: Vec<LayerResult>,
+    /// The training chart's readings (empty for a run restored from a
+    /// version-1 file); [`RunResults::new`] leaves it empty for the caller.
+    pub curve: Vec<CurvePoint>,
 }
 
 impl RunResults {
@@ -81,7 +85,7 @@ impl RunResults {
         };
         let mut training = training;
         training.test_accuracy = Some(eval.accuracy());
-        Ok(Self { config, classes, backend, training, eval, layers })
+        Ok(Self { config, classes, backend, training, eval, layers, curve: Vec::new() })
     }
 
     /// What `state().layers` reports.

@@ -9,6 +9,9 @@
 //! | 8      | 4     | format version, u32 little-endian ([`FORMAT_VERSION`])         |
 //! | 12     | rest  | one gzip member (RFC 1952, CRC-checked) of the postcard bytes of an [`ExperimentFile`] |
 //!
+//! Version 2 appends the training curve ([`ExperimentFile::curve`]) to the
+//! payload of version 1, which still reads (with no curve).
+//!
 //! postcard is not self-describing: any change to these types needs a new
 //! [`FORMAT_VERSION`]. The payload holds plain types only (no model or
 //! analysis types), with explicit shapes that [`ExperimentFile::validate`]
@@ -21,13 +24,17 @@ use serde::{Deserialize, Serialize};
 use crate::core::config::{Arch, ExperimentConfig};
 use crate::core::data::DatasetKind;
 
+pub use super::curve::{CurvePoint, MAX_CURVE_POINTS, fit_curve, thin_curve};
 use super::errors::ShareError;
 use super::link::{K_MAX, K_MIN, ViewOptions};
 
 /// First bytes of every experiment file.
 pub const MAGIC: [u8; 8] = *b"SIGPATH\0";
-/// The format [`write`] produces and [`read`] accepts.
-pub const FORMAT_VERSION: u32 = 1;
+/// The format [`write`] produces; [`read`] accepts it and every older one
+/// from [`OLDEST_VERSION`] on.
+pub const FORMAT_VERSION: u32 = 2;
+/// The oldest format [`read`] still opens.
+pub const OLDEST_VERSION: u32 = 1;
 /// Magic plus version.
 pub const HEADER_BYTES: usize = 12;
 /// Largest file accepted.
@@ -57,6 +64,10 @@ pub struct ExperimentFile {
     /// One per recorded (hidden) layer, input side first.
     pub layers: Vec<LayerRecord>,
     pub view: ViewOptions,
+    /// The training chart's readings, in order (empty in a version-1 file).
+    /// Encoded after the rest of the payload (version 2), hence skipped here.
+    #[serde(skip)]
+    pub curve: Vec<CurvePoint>,
 }
 
 /// How training went.
@@ -182,7 +193,7 @@ impl FileWriter {
     /// Check and encode `file`; nothing compressed yet.
     pub fn new(file: &ExperimentFile) -> Result<Self, ShareError> {
         file.validate()?;
-        let payload = postcard::to_allocvec(file).map_err(|e| ShareError::Encode(e.to_string()))?;
+        let payload = postcard::to_allocvec(&(file, &file.curve)).map_err(|e| ShareError::Encode(e.to_string()))?;
         if payload.len() > MAX_PAYLOAD_BYTES {
             return Err(ShareError::PayloadTooLarge { limit_bytes: MAX_PAYLOAD_BYTES });
         }
@@ -228,22 +239,34 @@ pub fn read(bytes: &[u8]) -> Result<ExperimentFile, ShareError> {
         Some(&[a, b, c, d]) => u32::from_le_bytes([a, b, c, d]),
         _ => return Err(ShareError::Truncated),
     };
-    if version != FORMAT_VERSION {
+    if !(OLDEST_VERSION..=FORMAT_VERSION).contains(&version) {
         return Err(ShareError::UnsupportedVersion { found: version, supported: FORMAT_VERSION });
     }
     let payload = inflate(bytes.get(HEADER_BYTES..).unwrap_or_default())?;
-    decode_payload(&payload)
+    decode_payload_of(&payload, version)
 }
 
-/// The payload step of [`read`] alone: postcard bytes (already unpacked) to a checked file.
+/// The payload step of [`read`] alone for the current format: postcard bytes
+/// (already unpacked) to a checked file.
 pub fn decode_payload(payload: &[u8]) -> Result<ExperimentFile, ShareError> {
+    decode_payload_of(payload, FORMAT_VERSION)
+}
+
+/// [`decode_payload`] for a file of format `version`.
+pub fn decode_payload_of(payload: &[u8], version: u32) -> Result<ExperimentFile, ShareError> {
     if payload.len() > MAX_PAYLOAD_BYTES {
         return Err(ShareError::PayloadTooLarge { limit_bytes: MAX_PAYLOAD_BYTES });
     }
     // serde caps what it preallocates for a claimed length, and postcard fails
     // at the end of the bytes, so a lying length cannot allocate much.
-    let (file, rest) =
+    let (mut file, mut rest) =
         postcard::take_from_bytes::<ExperimentFile>(payload).map_err(|e| ShareError::CorruptPayload(e.to_string()))?;
+    if version >= 2 {
+        let (curve, after) = postcard::take_from_bytes::<Vec<CurvePoint>>(rest)
+            .map_err(|e| ShareError::CorruptPayload(e.to_string()))?;
+        file.curve = curve;
+        rest = after;
+    }
     if !rest.is_empty() {
         return Err(ShareError::TrailingBytes);
     }
@@ -308,6 +331,25 @@ fn shape(rows: usize, cols: usize, what: &str) -> Result<usize, ShareError> {
 
 impl ExperimentFile {
     /// Every length against its shape, every value against its range.
+    /// The curve: at most [`MAX_CURVE_POINTS`] finite readings, in order,
+    /// within the configured epochs.
+    fn check_curve(&self) -> Result<(), ShareError> {
+        if self.curve.len() > MAX_CURVE_POINTS {
+            return Err(inconsistent(format!("its training curve has more than {MAX_CURVE_POINTS} points")));
+        }
+        let epochs = self.config.epochs as f32;
+        let mut previous = 0.0f32;
+        for point in &self.curve {
+            let in_order = point.epochs > 0.0 && point.epochs >= previous && point.epochs <= epochs;
+            let loss_ok = point.loss.is_finite() && point.loss >= 0.0;
+            if !in_order || !loss_ok || !(0.0..=1.0).contains(&point.accuracy) {
+                return Err(inconsistent("its training curve is out of order or out of range".into()));
+            }
+            previous = point.epochs;
+        }
+        Ok(())
+    }
+
     pub fn validate(&self) -> Result<(), ShareError> {
         if let Some(error) = self.config.validate(None).into_iter().next() {
             return Err(inconsistent(format!("its configuration is invalid ({error})")));
@@ -316,6 +358,7 @@ impl ExperimentFile {
             return Err(inconsistent("the kept classes differ from the configuration's".into()));
         }
         self.check_training()?;
+        self.check_curve()?;
         let n = self.check_evaluation()?;
         if let Some((a, b)) = self.view.pair
             && (a == b || !self.classes.contains(&a) || !self.classes.contains(&b))

@@ -1,6 +1,7 @@
 //! Sharing a run: the configuration and view in a link's fragment
 //! ([`link`]), and every result in one downloadable file ([`experiment`]).
 
+pub mod curve;
 pub mod errors;
 pub mod experiment;
 pub mod link;
