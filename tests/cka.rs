@@ -198,13 +198,48 @@ fn mismatched_empty_and_non_finite_inputs_are_errors() {
     assert!(m.layers.is_empty() && m.matrix.is_empty());
 }
 
+/// `n × width` pixel-like values: k/256 (exact in f32, and still exact plus
+/// one), about 85 % zeros.
+fn pixels(n: usize, width: usize, seed: u64) -> Array2<f32> {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    Array2::from_shape_fn(
+        (n, width),
+        |_| if rng.gen_bool(0.15) { rng.gen_range(1..256u16) as f32 / 256.0 } else { 0.0 },
+    )
+}
+
+/// Input pixels (mostly zeros: the sparse path), then ReLU layers (dense).
 fn network_like(n: usize, widths: &[usize], seed: u64) -> Vec<(String, Array2<f32>)> {
-    let mut layers = vec![("input".to_string(), random(n, widths[0], seed).mapv(|v| v.max(0.0)))];
+    let mut layers = vec![("input".to_string(), pixels(n, widths[0], seed))];
     for (i, &w) in widths.iter().enumerate().skip(1) {
         let next = relu_layer(&layers[i - 1].1, w, seed + i as u64).mapv(|v| v / 4.0);
         layers.push((format!("h{i}"), next));
     }
     layers
+}
+
+#[test]
+fn skipping_the_zeros_of_sparse_layers_changes_nothing() {
+    // Adding 1 to every value leaves CKA unchanged (centring) but leaves no
+    // zeros, so the shifted layers take the dense path: both must agree.
+    let mut layers = network_like(700, &[60, 25], 19);
+    let sparser = layers[0].1.mapv(|v| if v < 0.5 { 0.0 } else { v });
+    let mut with_border = pixels(700, 30, 20);
+    with_border.column_mut(3).fill(0.0);
+    layers.push(("sparser".into(), sparser));
+    layers.push(("border".into(), with_border));
+    let shifted: Vec<(String, Array2<f32>)> =
+        layers.iter().map(|(n, l)| (n.clone(), if n == "h1" { l.clone() } else { l + 1.0 })).collect();
+    let sparse = cka_matrix(&views(&layers)).unwrap();
+    let dense = cka_matrix(&views(&shifted)).unwrap();
+    assert_same_matrix(&sparse, &dense, 1e-10);
+    assert!(sparse.get(0, 2).unwrap() > 0.3, "{:?}", sparse.matrix);
+    let cross = cka_cross_matrix(&views(&layers), &views(&shifted)).unwrap();
+    for r in 0..4 {
+        for c in 0..4 {
+            assert_abs_diff_eq!(cross.get(r, c).unwrap(), dense.get(r, c).unwrap(), epsilon = 1e-10);
+        }
+    }
 }
 
 #[test]
@@ -252,6 +287,33 @@ fn a_run_against_itself_gives_its_own_matrix() {
             );
         }
     }
+}
+
+#[test]
+fn a_self_product_handed_in_is_not_computed_again() {
+    let layers = network_like(900, &[200, 16, 8], 21);
+    let mut first = CkaJob::new(layers.clone()).unwrap().with_work_per_step(20_000);
+    let mut first_steps = 0;
+    while !first.step() {
+        first_steps += 1;
+    }
+    let known = first.self_products();
+    assert_eq!(known.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), ["input", "h1", "h2"]);
+    let full = first.finish();
+    let (name, value) = known[0].clone();
+    let mut again = CkaJob::new(layers.clone()).unwrap().with_work_per_step(20_000).with_self_product(&name, value);
+    let mut steps = 0;
+    while !again.step() {
+        steps += 1;
+    }
+    assert!(steps < first_steps, "{steps} vs {first_steps}");
+    assert_same_matrix(&again.finish(), &full, 1e-12);
+    // Nonsense is ignored; a zero makes the layer undefined (constant).
+    let ignored = CkaJob::new(layers.clone()).unwrap().with_self_product("input", f64::NAN).finish();
+    assert_same_matrix(&ignored, &full, 1e-12);
+    let zero = CkaJob::new(layers).unwrap().with_self_product("h1", 0.0).finish();
+    assert_eq!(zero.get(1, 0), None);
+    assert_abs_diff_eq!(zero.get(0, 2).unwrap(), full.get(0, 2).unwrap(), epsilon = 1e-12);
 }
 
 #[test]
