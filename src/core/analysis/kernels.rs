@@ -278,9 +278,10 @@ pub(crate) fn add_cross_products_f64(
         (rows - 1).checked_mul(stride).and_then(|i| i.checked_add(cols - 1)).filter(|_| cols <= stride)
     };
     let fits = |end: Option<usize>, len: usize| end.is_some_and(|i| i < len);
-    if !(fits(last(k, m, a_stride), a.len()) && fits(last(k, n, b_stride), b.len()))
-        || !fits(last(m, n, dst_stride), dst.len())
-    {
+    let all_fit = fits(last(k, m, a_stride), a.len())
+        && fits(last(k, n, b_stride), b.len())
+        && fits(last(m, n, dst_stride), dst.len());
+    if !all_fit {
         return false;
     }
     // SAFETY: the checks above bound every index gemm touches: lhs is aᵀ, read
