@@ -26,6 +26,7 @@
 //! themselves (`<text>` / `fillText`). In wasm, plotters measures axis labels
 //! through the DOM (`window()`), so draw on the main thread, not in a worker.
 
+pub mod cka;
 pub mod contingency;
 pub mod errors;
 pub mod flow;
@@ -41,6 +42,7 @@ pub mod silhouette;
 pub mod training;
 pub mod viewport;
 
+pub use cka::{CkaData, CkaGeometry, CkaHit, CkaOptions, cka_cell_text, draw_cka};
 pub use contingency::{ContingencyData, ContingencyGeometry, ContingencyOptions, ContingencyShade, draw_contingency};
 pub use errors::ChartError;
 pub use flow::{

@@ -30,6 +30,8 @@ pub enum AnalysisError {
     EmptyClass(usize),
     #[error("the two classes to compare must differ (got {0} twice)")]
     SameClass(usize),
+    #[error("layer \"{layer}\" has {found} images where the first has {expected}: CKA compares the same images")]
+    ImageCountMismatch { layer: String, expected: usize, found: usize },
     #[error("K-means failed: {0}")]
     KMeans(String),
     #[error("PCA failed: {0}")]

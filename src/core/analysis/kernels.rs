@@ -257,6 +257,65 @@ fn gemm_f64([m, n, k]: [usize; 3], lhs: (&[f64], usize, usize), rhs: (&[f64], us
     dst
 }
 
+/// `dst[m, n] += aᵀ · b` for `a` `[k, m]` and `b` `[k, n]`, all row-major with
+/// the row strides given (so `a`, `b` and `dst` may be column blocks of wider
+/// matrices: pass the slice from the block's first value). The cross products
+/// of two row blocks of centred signatures, summed over blocks.
+///
+/// Returns `false` (and leaves `dst` alone) if a slice is too short for the
+/// sizes and strides given, so a sizing mistake can never read or write out of
+/// bounds.
+pub(crate) fn add_cross_products_f64(
+    [m, n, k]: [usize; 3],
+    (a, a_stride): (&[f64], usize),
+    (b, b_stride): (&[f64], usize),
+    (dst, dst_stride): (&mut [f64], usize),
+) -> bool {
+    if m == 0 || n == 0 || k == 0 {
+        return true;
+    }
+    let last = |rows: usize, cols: usize, stride: usize| {
+        (rows - 1).checked_mul(stride).and_then(|i| i.checked_add(cols - 1)).filter(|_| cols <= stride)
+    };
+    let fits = |end: Option<usize>, len: usize| end.is_some_and(|i| i < len);
+    let all_fit = fits(last(k, m, a_stride), a.len())
+        && fits(last(k, n, b_stride), b.len())
+        && fits(last(m, n, dst_stride), dst.len());
+    if !all_fit {
+        return false;
+    }
+    // SAFETY: the checks above bound every index gemm touches: lhs is aᵀ, read
+    // from `a` with row stride 1 and column stride `a_stride` (last index
+    // (k−1)·a_stride + m−1); rhs is `b` with row stride `b_stride`, column
+    // stride 1; dst has row stride `dst_stride` ≥ n. `read_dst = true` with
+    // alpha = 1, beta = 1: dst := dst + aᵀ·b. No parallelism: wasm has no
+    // threads.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst.as_mut_ptr(),
+            1,
+            dst_stride as isize,
+            true,
+            a.as_ptr(),
+            a_stride as isize,
+            1,
+            b.as_ptr(),
+            1,
+            b_stride as isize,
+            1.0f64,
+            1.0f64,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        );
+    }
+    true
+}
+
 /// Splitmix64: turns (seed, stream) pairs into well-spread RNG seeds, so runs
 /// for different K and restarts do not share random streams.
 pub(crate) fn mix_seed(seed: u64, stream: u64) -> u64 {
@@ -274,7 +333,7 @@ mod tests {
     use rand::{Rng, SeedableRng};
     use rand_xoshiro::Xoshiro256PlusPlus;
 
-    use super::{AnalysisError, gram_f64, matmul_f64};
+    use super::{AnalysisError, add_cross_products_f64, gram_f64, matmul_f64};
 
     fn random(rows: usize, cols: usize, rng: &mut Xoshiro256PlusPlus) -> Array2<f64> {
         Array2::from_shape_fn((rows, cols), |_| rng.gen_range(-3.0..3.0))
@@ -304,5 +363,29 @@ mod tests {
         assert_eq!(gram_f64(a.view()).unwrap(), Array2::<f64>::zeros((4, 4)));
         let err = matmul_f64(Array2::<f64>::ones((2, 3)).view(), Array2::<f64>::ones((4, 2)).view()).unwrap_err();
         assert_eq!(err, AnalysisError::LengthMismatch { what: "matrix product inner size", expected: 3, found: 4 });
+    }
+
+    #[test]
+    fn cross_products_of_column_blocks_accumulate() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(8);
+        let (a, b) = (random(37, 20, &mut rng), random(37, 9, &mut rng));
+        let mut dst = Array2::<f64>::ones((20, 9));
+        // aᵀb for columns 5..17 of a and 2..9 of b, into the matching block.
+        let (a_flat, b_flat) = (a.as_slice().unwrap(), b.as_slice().unwrap());
+        let block = dst.slice_mut(s![5..17, 2..9]).as_ptr() as usize - dst.as_ptr() as usize;
+        let start = block / std::mem::size_of::<f64>();
+        assert!(add_cross_products_f64(
+            [12, 7, 37],
+            (&a_flat[5..], 20),
+            (&b_flat[2..], 9),
+            (&mut dst.as_slice_mut().unwrap()[start..], 9)
+        ));
+        let want = a.slice(s![.., 5..17]).t().dot(&b.slice(s![.., 2..9])) + 1.0;
+        assert_abs_diff_eq!(dst.slice(s![5..17, 2..9]), want, epsilon = 1e-9);
+        assert_abs_diff_eq!(dst.slice(s![..5, ..]), Array2::<f64>::ones((5, 9)));
+        // Too short a destination: refused, nothing written.
+        let mut short = vec![0.0; 10];
+        assert!(!add_cross_products_f64([12, 7, 37], (a_flat, 20), (b_flat, 9), (&mut short, 9)));
+        assert!(short.iter().all(|&v| v == 0.0));
     }
 }

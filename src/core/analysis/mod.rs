@@ -9,12 +9,14 @@
 //! - [`silhouette`]: exact mean silhouettes of many labelings in one pass;
 //! - [`sweep`]: K = 2..10 per layer, steppable, and choosing K;
 //! - [`agreement`]: contingency table, purity, NMI, ARI, where classes emerge;
+//! - [`cka`]: linear CKA between layers (of one run, or of two), steppable;
 //! - [`pca`]: 2-D PCA (linfa-linalg's symmetric eigen-solver) that can place
 //!   new inputs;
 //! - [`ood`]: nearest centres, percentile ranks, the unfamiliar verdict, AUROC;
 //! - [`mahalanobis`], [`separability`], [`profile`]: findings helpers.
 
 pub mod agreement;
+pub mod cka;
 pub mod errors;
 pub(crate) mod kernels;
 pub mod kmeans;
@@ -30,6 +32,7 @@ pub use agreement::{
     Contingency, EMERGENCE_NMI_THRESHOLD, Emergence, LayerJump, adjusted_rand_index, emergence, emergence_with,
     normalized_mutual_info, purity,
 };
+pub use cka::{CkaJob, CkaMatrix, cka_cross_matrix, cka_matrix, linear_cka};
 pub use errors::AnalysisError;
 pub use kmeans::{Clustering, FastL2, KMeansSettings, kmeans, kmeans_with};
 pub use mahalanobis::{Mahalanobis, Whitened};
