@@ -4,6 +4,7 @@
 pub mod automation;
 pub mod backend;
 pub mod browser;
+pub mod cka;
 pub mod experiment;
 pub mod gpu_worker;
 pub mod loader;

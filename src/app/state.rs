@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
+use crate::core::analysis::cka::CkaMatrix;
 use crate::core::config::{ConfigDraft, ExperimentConfig};
 use crate::core::data::{Dataset, DatasetKind};
 use crate::core::findings::ForeignFinding;
@@ -52,6 +53,9 @@ pub struct Timings {
     pub ood_rescore_ms: Option<f64>,
     /// Computing the two-class finding (synchronous, on a change of pair or K).
     pub pair_ms: Option<f64>,
+    /// Layer similarity (linear CKA) of every pair of layers, from the run
+    /// being shown to `state().cka` (`app::cka`, in short tasks).
+    pub cka_ms: Option<f64>,
     /// Warming the CPU training path after the page became ready (see
     /// `app::warmup`): its duration and the steps it ran; null when skipped.
     pub warmup_ms: Option<f64>,
@@ -157,6 +161,10 @@ pub struct AppState {
     pub foreign_work: StoredValue<super::ood::Work>,
     /// The kept copy's save queue and what it last saved (`app::persist::kept`).
     pub keeper: StoredValue<super::persist::kept::Keeper>,
+    /// How alike every two layers of the run on screen are (`app::cka`).
+    pub cka: RwSignal<Option<Arc<CkaMatrix>>>,
+    /// The experiment `cka` was computed (or is being computed) for.
+    pub cka_for: StoredValue<Option<super::experiment::Generation>>,
     /// Which warm-ups are claimed or done (`app::warmup`).
     pub warmup: StoredValue<super::warmup::Claims>,
     /// WebGPU failed mid-run: offer to continue on the CPU.
@@ -209,6 +217,8 @@ impl AppState {
             foreign_work: StoredValue::new(Default::default()),
             keeper: StoredValue::new(Default::default()),
             warmup: StoredValue::new(Default::default()),
+            cka: RwSignal::new(None),
+            cka_for: StoredValue::new(None),
             offer_cpu: RwSignal::new(false),
             notice: RwSignal::new(None),
             color_mode: RwSignal::new(ColorMode::default()),
@@ -242,6 +252,7 @@ impl AppState {
             probe: self.with_probe_snapshot(),
             ood: self.ood.get_untracked(),
             share_url: self.share_url.get_untracked(),
+            cka: self.cka.get_untracked().map(|m| (*m).clone()),
         }
     }
 

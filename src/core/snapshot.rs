@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::analysis::cka::CkaMatrix;
 use super::config::ExperimentConfig;
 
 /// What the page is doing; mirrored on `body[data-phase]`.
@@ -143,4 +144,7 @@ pub struct Snapshot {
     pub probe: Option<ProbeSnapshot>,
     pub ood: Option<OodSnapshot>,
     pub share_url: Option<String>,
+    /// How alike every two layers are (linear CKA): the input pixels, each
+    /// hidden layer and the output probabilities, on the evaluation images.
+    pub cka: Option<CkaMatrix>,
 }

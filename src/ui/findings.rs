@@ -16,7 +16,7 @@ use crate::core::analysis::OOD_VERDICT_THRESHOLD;
 use crate::core::data::DatasetKind;
 use crate::core::findings::{
     DetectorKind, DetectorScores, ForeignFinding, PairFinding, PairFindingJob, emergence_finding, foreign_noun,
-    resolve_pair, set_noun,
+    resolve_pair, set_noun, similarity_sentence,
 };
 
 use super::canvas;
@@ -72,6 +72,9 @@ fn EmergenceFinding() -> impl IntoView {
         <article class="finding-block" data-testid="finding-emergence">
             <h3>"1. From which layer does the network change its behaviour?"</h3>
             <p class="finding">{move || finding.with(|f| f.as_ref().map(|f| f.sentence.clone()).unwrap_or_default())}</p>
+            <p class="finding" data-testid="cka-finding">{move || state.cka.with(|m| m.as_ref()
+                .and_then(|m| similarity_sentence(m, crate::app::cka::INPUT_NAME, crate::app::cka::OUTPUT_NAME))
+                .unwrap_or_else(|| "Comparing the layers…".into()))}</p>
             <div class="table-scroll">
                 <table class="finding-table">
                     <thead><tr>

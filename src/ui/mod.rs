@@ -31,6 +31,8 @@ pub fn App() -> impl IntoView {
     crate::app::probe::install_automation(state);
     // Foreign inputs for the findings panel, scored in the background after each run.
     crate::app::ood::install(state);
+    // How alike the layers are (linear CKA), in the background once a run is shown.
+    crate::app::cka::install(state);
     // Training on the CPU runs at full speed from the first epoch.
     crate::app::warmup::install(state);
 

@@ -35,6 +35,7 @@
 mod emergence;
 mod foreign;
 mod pair;
+mod similarity;
 mod words;
 
 use thiserror::Error;
@@ -48,6 +49,7 @@ pub use foreign::{
     max_softmax_detector, msp_scores, nearest_centre_detectors, nearest_centre_distances, run_fingerprint,
 };
 pub use pair::{PairFinding, PairFindingJob, PairLayer, TOP_NEURONS, default_pair, pair_finding, resolve_pair};
+pub use similarity::similarity_sentence;
 pub use words::{foreign_noun, set_noun, thousands};
 
 /// Why a finding cannot be computed.

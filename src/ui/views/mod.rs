@@ -7,6 +7,7 @@
 //! for what changes with the pointer (hover ring, highlighted images, the
 //! probe's marker and path). A mouse move never redraws a chart.
 
+mod cka;
 mod contingency;
 mod flow;
 mod heatmap;
@@ -271,6 +272,11 @@ pub fn ViewsPanel() -> impl IntoView {
                 <h3>"How many clusters?"</h3>
                 <Staged stage=4>
                     <silhouette::SilhouetteView/>
+                </Staged>
+                <h3>"How alike are the layers?"</h3>
+                <p class="hint">"Linear CKA between every two layers on the test images, from the input pixels to the output probabilities: 1 when two layers' signatures are the same up to a rotation and a scale, near 0 when unrelated."</p>
+                <Staged stage=4>
+                    <cka::CkaView/>
                 </Staged>
                 <h3>"Activations"</h3>
                 <p class="hint">"Left: every image as a row (grouped by cluster, nearest to the centre first), every neuron as a column. Right: the mean activation of each class."</p>
