@@ -166,13 +166,7 @@ pub fn draw_cka<DB: DrawingBackend>(
 
     // Colour scale 0..1, bottom to top.
     let bar = PxRect::new(grid.x1 + p.px(10.0), grid.y0, grid.x1 + p.px(10.0) + bar_w, grid.y1);
-    let steps = bar.height().clamp(1, 64);
-    for i in 0..steps {
-        let a = bar.y1 - (f64::from(bar.height()) * f64::from(i) / f64::from(steps)).round() as i32;
-        let b = bar.y1 - (f64::from(bar.height()) * f64::from(i + 1) / f64::from(steps)).round() as i32;
-        let t = (f64::from(i) + 0.5) / f64::from(steps);
-        p.fill_rect(PxRect::new(bar.x0, b, bar.x1, a), solid(palette::sequential(t)))?;
-    }
+    p.fill_sequential_bar(bar)?;
     let mid = (bar.y0 + bar.y1) / 2;
     for (text, y, anchor) in [("1", bar.y0, VPos::Top), ("0.5", mid, VPos::Center), ("0", bar.y1, VPos::Bottom)] {
         p.text(text, (bar.x1 + p.px(4.0), y), font, palette::INK, (HPos::Left, anchor))?;

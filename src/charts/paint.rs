@@ -55,6 +55,18 @@ pub(crate) struct Painter<DB: DrawingBackend> {
 }
 
 impl<DB: DrawingBackend> Painter<DB> {
+    /// A colour scale of the sequential map in `bar`, low at the bottom.
+    pub(crate) fn fill_sequential_bar(&self, bar: PxRect) -> Result<(), ChartError> {
+        let steps = bar.height().clamp(1, 64);
+        for i in 0..steps {
+            let a = bar.y1 - (f64::from(bar.height()) * f64::from(i) / f64::from(steps)).round() as i32;
+            let b = bar.y1 - (f64::from(bar.height()) * f64::from(i + 1) / f64::from(steps)).round() as i32;
+            let t = (f64::from(i) + 0.5) / f64::from(steps);
+            self.fill_rect(PxRect::new(bar.x0, b, bar.x1, a), solid(palette::sequential(t)))?;
+        }
+        Ok(())
+    }
+
     pub(crate) fn new(area: &DrawingArea<DB, Shift>, scale: f64) -> Self {
         Painter { area: area.use_screen_coord(), scale: sanitize_scale(scale) }
     }

@@ -160,13 +160,7 @@ fn draw_colour_bar<DB: DrawingBackend>(
     font: f64,
 ) -> Result<(), ChartError> {
     let bar = PxRect::new(grid.x1 + p.px(8.0), grid.y0, grid.x1 + p.px(8.0) + bar_w, grid.y1);
-    let steps = bar.height().clamp(1, 64);
-    for i in 0..steps {
-        let a = bar.y1 - (f64::from(bar.height()) * f64::from(i) / f64::from(steps)).round() as i32;
-        let b = bar.y1 - (f64::from(bar.height()) * f64::from(i + 1) / f64::from(steps)).round() as i32;
-        let t = (f64::from(i) + 0.5) / f64::from(steps);
-        p.fill_rect(PxRect::new(bar.x0, b, bar.x1, a), solid(palette::sequential(t)))?;
-    }
+    p.fill_sequential_bar(bar)?;
     for (v, y, anchor) in [(hi, bar.y0, VPos::Top), (lo, bar.y1, VPos::Bottom)] {
         p.text(&fmt_tick(f64::from(v)), (bar.x1 + p.px(4.0), y), font, palette::INK, (HPos::Left, anchor))?;
     }
