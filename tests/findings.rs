@@ -18,7 +18,7 @@ use sigpath::core::data::{ClassSet, Dataset, DatasetKind, Images, LabeledImages,
 use sigpath::core::findings::{
     DetectorKind, DetectorScores, FindingsError, FixedDetectors, PairFindingJob, SignatureAccumulator, default_pair,
     emergence_finding, foreign_chunk, foreign_finding, foreign_images, foreign_kind, ink_scores, msp_scores,
-    nearest_centre_detectors, nearest_centre_distances, pair_finding, resolve_pair, run_fingerprint, thousands,
+    nearest_centre_detectors, nearest_centre_distances, pair_finding, resolve_pair, thousands,
 };
 use sigpath::core::results::RunResults;
 use sigpath::core::signature::{LayerSignatures, Signatures, extract};
@@ -504,19 +504,14 @@ fn nearest_centre_detectors_follow_k_and_the_fingerprint_does_not() {
         predictions: vec![0; 4],
         targets: vec![0; 4],
     };
-    let before = run_fingerprint(&results);
     results.layers[0].set_k(Some(3)).unwrap();
     let k3 = nearest_centre_detectors(&results, &foreign).unwrap();
     results.layers[0].set_k(Some(2)).unwrap();
     let k2 = nearest_centre_detectors(&results, &foreign).unwrap();
-    assert_eq!(run_fingerprint(&results), before, "K does not change the network");
     // With 3 centres every evaluation point is close; with 2, one group is far.
     assert_eq!(k3[0].auroc, Some(1.0));
     assert!(k2[0].auroc.unwrap() < 1.0);
     assert_ne!(k2[0].in_scores, k3[0].in_scores);
-
-    results.eval.probabilities[[0, 0]] = 0.5;
-    assert_ne!(run_fingerprint(&results), before, "another network gives other probabilities");
 }
 
 // ---------------------------------------------------------------------------

@@ -259,7 +259,7 @@ impl ParallelSweep {
     /// for the last layer to be clustered, whose shares end the sweep. That
     /// one goes in half as many more parts, of decreasing size (handed out
     /// largest first), so the workers run out of work close together: with
-    /// equal parts the last one ran 40-140 ms after the others on 2 workers.
+    /// equal parts the last one ran well after the others on 2 workers.
     fn share_weights(&self, layer: usize) -> Vec<f64> {
         let last = self.layers.iter().enumerate().all(|(i, l)| i == layer || l.clustered());
         if last && self.shares > 1 {

@@ -162,8 +162,8 @@ fn assemble(
 
 /// Softmax of every row of `logits` (`[rows * classes]`), each row shifted by
 /// its largest value for stability. The exponentials go four at a time across
-/// row boundaries: one at a time they took 1.5 ms of the 8.7 ms pass over
-/// 10,000 images in the browser (a call into a software `expf` each).
+/// row boundaries: one at a time they took a sixth of the pass in the
+/// browser (a call into a software `expf` each).
 fn softmax_rows(logits: &mut [f32], classes: usize) {
     if classes == 0 {
         return;

@@ -12,7 +12,7 @@ pub fn encode<T: Serialize>(message: &T) -> Result<Vec<u8>, String> {
 /// `#[serde(with = "le_bytes")]` for a `Vec<u8>`, `Vec<f32>` or `Vec<f64>`:
 /// one run of little-endian bytes (a postcard byte string). postcard writes a
 /// vector value by value, and reading a silhouette share of 4 MB that way kept
-/// the page busy for about 10 ms while a worker waited for its next job.
+/// the page busy while a worker waited for its next job.
 pub mod le_bytes {
     use std::borrow::Cow;
     use std::fmt;

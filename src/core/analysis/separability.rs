@@ -71,8 +71,8 @@ pub fn separability(
 
 /// [`separability`] a piece at a time, for a page that must keep painting:
 /// `new` computes every figure but the two-class silhouette, whose distances
-/// (about 2 million pairs for MNIST's 3s and 8s: a quarter of a second at once
-/// on the page's first screen, where the code still runs unoptimised) go in
+/// (about 2 million pairs for MNIST's 3s and 8s: one long task at once on the
+/// page's first screen, where the code still runs unoptimised) go in
 /// [`Self::step`]s.
 #[derive(Debug, Clone)]
 pub struct SeparabilityJob {

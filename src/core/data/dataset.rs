@@ -90,8 +90,7 @@ impl LabeledImages {
     }
 
     /// The non-zero pixels of every image, listed now if they were not yet
-    /// (5 to 22 ms for MNIST's 10,000 test images in the browser, in the
-    /// docs/performance.md: `timings().listing_ms`).
+    /// (the page reports how long it took as `timings().listing_ms`).
     pub fn nonzero_pixels(&self) -> &NonzeroPixels {
         self.nonzero.get_or_init(|| NonzeroPixels::new(self.images.pixels.chunks_exact(IMAGE_PIXELS)))
     }

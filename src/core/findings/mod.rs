@@ -30,7 +30,8 @@
 //! matters against held-out training digits.
 //!
 //! Only the nearest-centre detectors depend on K, so the page computes the
-//! others once per run ([`FixedDetectors`]) and re-runs
+//! others once per run ([`FixedDetectors`]) and re-runs only the nearest-centre
+//! ones when K changes.
 
 mod emergence;
 mod foreign;
@@ -46,7 +47,7 @@ pub use emergence::{EmergenceFinding, LayerAgreement, emergence_finding};
 pub use foreign::{
     DetectorKind, DetectorScores, FixedDetectors, ForeignFinding, ProfileComparison, SignatureAccumulator,
     fit_mahalanobis, foreign_chunk, foreign_finding, foreign_images, foreign_kind, ink_scores, mahalanobis_distances,
-    max_softmax_detector, msp_scores, nearest_centre_detectors, nearest_centre_distances, run_fingerprint,
+    max_softmax_detector, msp_scores, nearest_centre_detectors, nearest_centre_distances,
 };
 pub use pair::{PairFinding, PairFindingJob, PairLayer, TOP_NEURONS, default_pair, pair_finding, resolve_pair};
 pub use similarity::similarity_sentence;

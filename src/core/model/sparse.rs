@@ -205,9 +205,9 @@ fn nonzero_values(values: &[f32], list: &mut [u16]) -> usize {
 /// block) whose sums stay in eight 128-bit registers across all the inputs,
 /// so an input costs one load, multiply and add per four columns and one
 /// bounds check per block.
-/// Eight is what Chromium 156 runs fastest (5.7 ms for the default network on
-/// 10,000 images, 6.9 with four); Node 20's older V8 spills two of the eight
-/// to the stack and prefers four, so measure in the browser before changing it.
+/// Eight is what Chromium 156 runs fastest (four is slower there; figures in
+/// docs/performance.md); Node 20's older V8 spills two of the eight to the
+/// stack and prefers four, so measure in the browser before changing it.
 fn accumulate(
     layer: &DenseLayer,
     nonzero: &[u16],

@@ -178,7 +178,7 @@ pub fn write(file: &ExperimentFile) -> Result<Vec<u8>, ShareError> {
 /// up its frames: `new` checks and encodes the experiment, each
 /// [`Self::step`] compresses the next slice of it, [`Self::finish`] the rest.
 /// The bytes are those of [`write`]. (Written at once, every autosave of the
-/// demo's run was a task of 60 to 90 ms in the browser.)
+/// demo's run was a long task in the browser.)
 #[derive(Debug)]
 pub struct FileWriter {
     /// The postcard bytes of the experiment.

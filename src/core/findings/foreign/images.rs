@@ -1,10 +1,10 @@
-//! Which images are foreign to a run, taken a chunk at a time, and the
-//! fingerprint that says when their signatures must be extracted again.
+//! Which images are foreign to a run, taken a chunk at a time. (The page
+//! extracts their signatures once per experiment on screen: `app::ood` keys
+//! its cache by the experiment's generation.)
 
 use std::ops::Range;
 
 use crate::core::data::{ClassSet, Dataset, DatasetKind, IMAGE_PIXELS, Images, LabeledImages, Subset};
-use crate::core::results::RunResults;
 
 /// The data set scored as foreign against a run on `kind`.
 pub fn foreign_kind(kind: DatasetKind) -> DatasetKind {
@@ -39,24 +39,4 @@ pub fn foreign_chunk(images: &LabeledImages, rows: Range<usize>, classes: &Class
     let data = images.select(&indices);
     let targets = vec![0; data.len()];
     Subset { classes: classes.clone(), data, targets }
-}
-
-/// A number that changes when the run's network or evaluation set changes
-/// but not when K does: decides whether foreign signatures must be extracted
-/// again. FNV-1a over the configuration and the evaluation probabilities.
-pub fn run_fingerprint(results: &RunResults) -> u64 {
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut eat = |bytes: &[u8]| {
-        for &b in bytes {
-            hash ^= u64::from(b);
-            hash = hash.wrapping_mul(PRIME);
-        }
-    };
-    eat(serde_json::to_string(&results.config).unwrap_or_default().as_bytes());
-    eat(&(results.eval.len() as u64).to_le_bytes());
-    for &p in &results.eval.probabilities {
-        eat(&p.to_bits().to_le_bytes());
-    }
-    hash
 }

@@ -20,4 +20,4 @@ pub use detectors::{
     max_softmax_detector, msp_scores, nearest_centre_detectors, nearest_centre_distances,
 };
 pub use finding::{ForeignFinding, ProfileComparison, foreign_finding};
-pub use images::{foreign_chunk, foreign_images, foreign_kind, run_fingerprint};
+pub use images::{foreign_chunk, foreign_images, foreign_kind};
