@@ -9,7 +9,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::errors::ChartError;
-use super::frame::PxRect;
+use super::frame::{PxRect, even_edges, part_at};
 use super::paint::{FONT_CSS_PX, Painter, solid, stroke, text_width_estimate};
 use super::palette;
 
@@ -66,12 +66,9 @@ impl CkaGeometry {
         if !self.grid.contains(px, py) {
             return None;
         }
-        let col = self.col_edges.partition_point(|&e| f64::from(e) <= px).checked_sub(1)?;
-        let row = self.row_edges.partition_point(|&e| f64::from(e) <= py).checked_sub(1)?;
-        let n_cols = self.col_edges.len().checked_sub(1)?;
-        if col >= n_cols || row + 1 >= self.row_edges.len() {
-            return None;
-        }
+        let col = part_at(&self.col_edges, px)?;
+        let row = part_at(&self.row_edges, py)?;
+        let n_cols = self.col_edges.len() - 1;
         Some(CkaHit { row, col, value: *self.values.get(row * n_cols + col)? })
     }
 }
@@ -110,11 +107,8 @@ pub fn draw_cka<DB: DrawingBackend>(
     if grid.width() < nc as i32 * 4 || grid.height() < nr as i32 * 4 {
         return Err(ChartError::AreaTooSmall { width: full.width() as u32, height: full.height() as u32 });
     }
-    let edges = |a: i32, len: i32, n: usize| -> Vec<i32> {
-        (0..=n).map(|i| a + (f64::from(len) * i as f64 / n as f64).round() as i32).collect()
-    };
-    let col_edges = edges(grid.x0, grid.width(), nc);
-    let row_edges = edges(grid.y0, grid.height(), nr);
+    let col_edges = even_edges(grid.x0, grid.width(), nc);
+    let row_edges = even_edges(grid.y0, grid.height(), nr);
 
     // Cells: fill, then the value in ink that reads on the fill.
     let cell_w = f64::from(grid.width()) / nc as f64;

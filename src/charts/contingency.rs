@@ -6,7 +6,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::errors::ChartError;
-use super::frame::PxRect;
+use super::frame::{PxRect, even_edges, part_at};
 use super::paint::{FONT_CSS_PX, Painter, solid, stroke, text_width_estimate};
 use super::palette;
 
@@ -58,9 +58,7 @@ impl ContingencyGeometry {
         if !self.grid.contains(px, py) {
             return None;
         }
-        let c = self.col_edges.partition_point(|&e| f64::from(e) <= px).checked_sub(1)?;
-        let r = self.row_edges.partition_point(|&e| f64::from(e) <= py).checked_sub(1)?;
-        (c + 1 < self.col_edges.len() && r + 1 < self.row_edges.len()).then_some((r, c))
+        Some((part_at(&self.row_edges, py)?, part_at(&self.col_edges, px)?))
     }
 }
 
@@ -95,11 +93,8 @@ pub fn draw_contingency<DB: DrawingBackend>(
     if nr == 0 || nc == 0 || grid_all.width() < (nc as i32 + 1) * 4 || grid_all.height() < (nr as i32 + 1) * 4 {
         return Err(ChartError::AreaTooSmall { width: full.width() as u32, height: full.height() as u32 });
     }
-    let edges = |a: i32, len: i32, n: usize| -> Vec<i32> {
-        (0..=n + 1).map(|i| a + (f64::from(len) * i as f64 / (n + 1) as f64).round() as i32).collect()
-    };
-    let col_all = edges(grid_all.x0, grid_all.width(), nc);
-    let row_all = edges(grid_all.y0, grid_all.height(), nr);
+    let col_all = even_edges(grid_all.x0, grid_all.width(), nc + 1);
+    let row_all = even_edges(grid_all.y0, grid_all.height(), nr + 1);
     let col_edges: Vec<i32> = col_all.iter().take(nc + 1).copied().collect();
     let row_edges: Vec<i32> = row_all.iter().take(nr + 1).copied().collect();
     let grid = PxRect::new(

@@ -198,3 +198,15 @@ impl PlotFrame {
         self.plot.contains(px, py)
     }
 }
+
+/// `parts + 1` boundaries that split `len` pixels from `start` into `parts`
+/// equal parts, rounded to whole pixels (the cells of a table-like chart).
+pub(crate) fn even_edges(start: i32, len: i32, parts: usize) -> Vec<i32> {
+    (0..=parts).map(|i| start + (f64::from(len) * i as f64 / parts as f64).round() as i32).collect()
+}
+
+/// Which part of `edges` holds `v` (`edges[i] <= v < edges[i + 1]`), if any.
+pub(crate) fn part_at(edges: &[i32], v: f64) -> Option<usize> {
+    let i = edges.partition_point(|&e| f64::from(e) <= v).checked_sub(1)?;
+    (i + 1 < edges.len()).then_some(i)
+}
